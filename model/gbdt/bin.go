@@ -1,0 +1,257 @@
+package gbdt
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"sync"
+	"sync/atomic"
+)
+
+// binMapper holds the cut points that turn raw feature values into bins.
+// Bin 0 is "missing"; value bins run 1..nbins[f]. Value bin b (b < nbins)
+// holds the values x with uppers[f][b-2] < x <= uppers[f][b-1].
+type binMapper struct {
+	nbins  []int
+	uppers [][]float64
+	minVal []float64 // over all rows, NaN when the feature is all missing
+	maxVal []float64
+}
+
+type valWeight struct{ v, w float64 }
+
+// sampleRows picks the rows used to find cut points, sorted ascending so
+// the strided reads of X run forward through memory.
+func sampleRows(n, k int, seed uint64) []int32 {
+	if k <= 0 || k >= n {
+		return nil
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x62696e73)) // separate stream from tree sampling
+	perm := make([]int32, n)
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	for i := 0; i < k; i++ {
+		j := i + rng.IntN(n-i)
+		perm[i], perm[j] = perm[j], perm[i]
+	}
+	s := perm[:k:k]
+	slices.Sort(s)
+	return s
+}
+
+func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
+	nf := d.NCols
+	m := &binMapper{
+		nbins:  make([]int, nf),
+		uppers: make([][]float64, nf),
+		minVal: make([]float64, nf),
+		maxVal: make([]float64, nf),
+	}
+	rows := sampleRows(d.NRows, p.BinSampleRows, p.Seed)
+	nSample := d.NRows
+	if rows != nil {
+		nSample = len(rows)
+	}
+	parallelFor(nf, threads, func(f int) {
+		vals := make([]valWeight, 0, nSample)
+		add := func(r int) {
+			v := d.X[r*nf+f]
+			if !math.IsNaN(v) {
+				vals = append(vals, valWeight{v, d.weight(r)})
+			}
+		}
+		if rows == nil {
+			for r := 0; r < d.NRows; r++ {
+				add(r)
+			}
+		} else {
+			for _, r := range rows {
+				add(int(r))
+			}
+		}
+		m.uppers[f] = cutPoints(vals, p.MaxBin)
+		m.nbins[f] = len(m.uppers[f]) + 1
+	})
+	return m
+}
+
+// cutPoints returns the upper bounds of all value bins but the last.
+func cutPoints(vals []valWeight, maxBin int) []float64 {
+	if len(vals) == 0 {
+		return nil
+	}
+	slices.SortFunc(vals, func(a, b valWeight) int {
+		switch {
+		case a.v < b.v:
+			return -1
+		case a.v > b.v:
+			return 1
+		}
+		return 0
+	})
+	// Merge equal values; the sort above keeps equal values adjacent.
+	k := 0
+	for i := 1; i < len(vals); i++ {
+		if vals[i].v == vals[k].v {
+			vals[k].w += vals[i].w
+		} else {
+			k++
+			vals[k] = vals[i]
+		}
+	}
+	vals = vals[:k+1]
+	if len(vals) == 1 {
+		return nil
+	}
+	var cutAfter []int
+	if len(vals) <= maxBin {
+		cutAfter = make([]int, len(vals)-1)
+		for i := range cutAfter {
+			cutAfter[i] = i
+		}
+	} else {
+		total := 0.0
+		for _, v := range vals {
+			total += v.w
+		}
+		unit := !(total > 0)
+		if unit {
+			total = float64(len(vals))
+		}
+		cum := 0.0
+		j := 1
+		for i := 0; i < len(vals)-1 && j < maxBin; i++ {
+			if unit {
+				cum++
+			} else {
+				cum += vals[i].w
+			}
+			if cum >= total*float64(j)/float64(maxBin) {
+				cutAfter = append(cutAfter, i)
+				for j < maxBin && cum >= total*float64(j)/float64(maxBin) {
+					j++
+				}
+			}
+		}
+	}
+	uppers := make([]float64, len(cutAfter))
+	for i, c := range cutAfter {
+		uppers[i] = cutBetween(vals[c].v, vals[c+1].v)
+	}
+	return uppers
+}
+
+// cutBetween returns t with lo <= t < hi, the midpoint when representable,
+// so unseen values between two training values split evenly.
+func cutBetween(lo, hi float64) float64 {
+	mid := lo + (hi-lo)/2
+	if math.IsNaN(mid) || math.IsInf(mid, 0) || mid < lo || mid >= hi {
+		return lo
+	}
+	return mid
+}
+
+// binOf maps one raw value to its bin.
+func binOf(uppers []float64, x float64) uint8 {
+	if math.IsNaN(x) {
+		return 0
+	}
+	lo, hi := 0, len(uppers)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if x <= uppers[mid] {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return uint8(lo + 1)
+}
+
+// binMatrix bins every value of d into a column-major uint8 matrix
+// (bins[f*NRows+r]) and records each feature's range.
+func (m *binMapper) binMatrix(d *Dataset, threads int) []uint8 {
+	n, nf := d.NRows, d.NCols
+	bins := make([]uint8, n*nf)
+	const block = 2048
+	nBlocks := (n + block - 1) / block
+	type rng struct{ lo, hi []float64 }
+	ranges := make([]rng, threads)
+	for t := range ranges {
+		ranges[t] = rng{make([]float64, nf), make([]float64, nf)}
+		for f := 0; f < nf; f++ {
+			ranges[t].lo[f] = math.Inf(1)
+			ranges[t].hi[f] = math.Inf(-1)
+		}
+	}
+	parallelWorkers(nBlocks, threads, func(t, b int) {
+		r0 := b * block
+		r1 := min(r0+block, n)
+		lo, hi := ranges[t].lo, ranges[t].hi
+		for f := 0; f < nf; f++ {
+			up := m.uppers[f]
+			col := bins[f*n : (f+1)*n]
+			for r := r0; r < r1; r++ {
+				x := d.X[r*nf+f]
+				col[r] = binOf(up, x)
+				if x < lo[f] {
+					lo[f] = x
+				}
+				if x > hi[f] {
+					hi[f] = x
+				}
+			}
+		}
+	})
+	for f := 0; f < nf; f++ {
+		m.minVal[f], m.maxVal[f] = math.NaN(), math.NaN()
+		for t := range ranges {
+			if ranges[t].lo[f] <= ranges[t].hi[f] {
+				if !(ranges[t].lo[f] >= m.minVal[f]) {
+					m.minVal[f] = ranges[t].lo[f]
+				}
+				if !(ranges[t].hi[f] <= m.maxVal[f]) {
+					m.maxVal[f] = ranges[t].hi[f]
+				}
+			}
+		}
+	}
+	return bins
+}
+
+// parallelFor runs fn(i) for i in [0,n) on up to threads goroutines. Work is
+// handed out dynamically; callers must make fn's result independent of which
+// goroutine runs it.
+func parallelFor(n, threads int, fn func(i int)) {
+	parallelWorkers(n, threads, func(_, i int) { fn(i) })
+}
+
+// parallelWorkers is parallelFor that also tells fn which worker (0..threads-1) runs it.
+func parallelWorkers(n, threads int, fn func(worker, i int)) {
+	if threads > n {
+		threads = n
+	}
+	if threads <= 1 {
+		for i := 0; i < n; i++ {
+			fn(0, i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for t := 0; t < threads; t++ {
+		wg.Add(1)
+		go func(t int) {
+			defer wg.Done()
+			for {
+				j := int(next.Add(1) - 1)
+				if j >= n {
+					return
+				}
+				fn(t, j)
+			}
+		}(t)
+	}
+	wg.Wait()
+}
