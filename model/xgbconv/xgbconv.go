@@ -195,7 +195,7 @@ type lgTree struct {
 func convert(data []byte, featureNames []string, threshold thresholdFunc) ([]byte, Info, error) {
 	var info Info
 	if b := bytes.TrimLeft(data, " \t\r\n"); len(b) == 0 || b[0] != '{' {
-		return nil, info, errors.New("xgboost model is not JSON (UBJSON and binary models are not supported; save with a .json name)")
+		return nil, info, errors.New("xgboost model is not a JSON object (UBJSON and binary models are not supported; save with a .json name)")
 	}
 	var m xgbModel
 	if err := json.Unmarshal(data, &m); err != nil {

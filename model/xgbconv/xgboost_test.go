@@ -218,6 +218,9 @@ func TestMatchesXGBoost(t *testing.T) {
 				t.Fatalf("%d of %d rows differ beyond %g; first row %d: leaves %.9g xgboost %.9g (%v)",
 					bad, len(rows), tolerance, first, got[first], want[first], rows[first])
 			}
+			if tc.name == "dart" {
+				checkDartWeights(t, model)
+			}
 			if tc.name != "gbtree" {
 				return
 			}
@@ -337,4 +340,33 @@ func modelSplits(t *testing.T, path string) []split {
 		t.Fatal(fmt.Errorf("%s has no splits", path))
 	}
 	return out
+}
+
+// checkDartWeights makes sure the dart case scales trees at all: with every
+// weight at 1 it would not tell dart support from plain gbtree.
+func checkDartWeights(t *testing.T, path string) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m struct {
+		Learner struct {
+			GradientBooster struct {
+				WeightDrop []float64 `json:"weight_drop"`
+			} `json:"gradient_booster"`
+		} `json:"learner"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		t.Fatal(err)
+	}
+	scaled := 0
+	for _, w := range m.Learner.GradientBooster.WeightDrop {
+		if w != 1 {
+			scaled++
+		}
+	}
+	t.Logf("dart: %d of %d trees have weight != 1", scaled, len(m.Learner.GradientBooster.WeightDrop))
+	if scaled == 0 {
+		t.Errorf("dart model has no weight != 1")
+	}
 }
