@@ -1,0 +1,446 @@
+package appmeta
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
+)
+
+// flowKey is a bidirectional 5-tuple, endpoints in canonical order.
+type flowKey struct {
+	tcp  bool
+	a, b netip.AddrPort
+}
+
+func canonKey(tcp bool, src, dst netip.AddrPort) flowKey {
+	if src.Compare(dst) > 0 {
+		src, dst = dst, src
+	}
+	return flowKey{tcp, src, dst}
+}
+
+// testFlow is the naive flow table of the harness: the first packet's
+// sender is the client.
+type testFlow struct {
+	client netip.AddrPort
+	st     State
+	order  int
+}
+
+// readCapture feeds every TCP/UDP payload of a pcap or pcapng file to a
+// State per bidirectional 5-tuple. IP fragments after the first are
+// skipped (the harness does no IP reassembly).
+func readCapture(tb testing.TB, path string) map[flowKey]*testFlow {
+	tb.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatalf("open %s: %v", path, err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, 1<<16)
+	magic, err := br.Peek(4)
+	if err != nil {
+		tb.Fatalf("read %s: %v", path, err)
+	}
+	var next func() ([]byte, layers.LinkType, error)
+	if bytes.Equal(magic, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
+		r, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		if err != nil {
+			tb.Fatalf("pcapng %s: %v", path, err)
+		}
+		next = func() ([]byte, layers.LinkType, error) {
+			d, ci, err := r.ReadPacketData()
+			if err != nil {
+				return nil, 0, err
+			}
+			lt, _ := ci.AncillaryData[0].(layers.LinkType)
+			return d, lt, nil
+		}
+	} else {
+		r, err := pcapgo.NewReader(br)
+		if err != nil {
+			tb.Fatalf("pcap %s: %v", path, err)
+		}
+		next = func() ([]byte, layers.LinkType, error) {
+			d, _, err := r.ReadPacketData()
+			return d, r.LinkType(), err
+		}
+	}
+	flows := map[flowKey]*testFlow{}
+	for {
+		data, lt, err := next()
+		if err != nil {
+			if !errors.Is(err, io.EOF) && !errors.Is(err, io.ErrUnexpectedEOF) {
+				tb.Logf("%s: stop reading: %v", path, err)
+			}
+			break
+		}
+		pkt := gopacket.NewPacket(data, lt, gopacket.NoCopy)
+		var src, dst netip.Addr
+		var ok bool
+		for _, l := range pkt.Layers() {
+			switch ip := l.(type) {
+			case *layers.IPv4:
+				if ip.FragOffset != 0 {
+					ok = false
+					continue
+				}
+				src, _ = netip.AddrFromSlice(ip.SrcIP.To4())
+				dst, _ = netip.AddrFromSlice(ip.DstIP.To4())
+				ok = true
+			case *layers.IPv6:
+				src, _ = netip.AddrFromSlice(ip.SrcIP)
+				dst, _ = netip.AddrFromSlice(ip.DstIP)
+				ok = true
+			}
+		}
+		if !ok {
+			continue
+		}
+		var sp, dp uint16
+		var isTCP bool
+		var seq uint32
+		var payload []byte
+		switch t := pkt.TransportLayer().(type) {
+		case *layers.TCP:
+			sp, dp, isTCP, seq, payload = uint16(t.SrcPort), uint16(t.DstPort), true, t.Seq, t.Payload
+		case *layers.UDP:
+			sp, dp, payload = uint16(t.SrcPort), uint16(t.DstPort), t.Payload
+		default:
+			continue
+		}
+		s, d := netip.AddrPortFrom(src, sp), netip.AddrPortFrom(dst, dp)
+		k := canonKey(isTCP, s, d)
+		fl := flows[k]
+		if fl == nil {
+			fl = &testFlow{client: s, order: len(flows)}
+			fl.st.Init(isTCP, sp, dp)
+			flows[k] = fl
+		}
+		dir := 0
+		if s != fl.client {
+			dir = 1
+		}
+		fl.st.Observe(dir, isTCP, seq, payload)
+	}
+	return flows
+}
+
+// sharkFlow is what tshark reported for one flow, first values in packet
+// order.
+type sharkFlow struct {
+	sni, ja3, ja3s, ja3Full, ja3sFull []string
+	host, method, ua                  []string
+	respCodes                         []int
+	qname, qtype                      []string // from queries
+	rcode, answers                    []string // from responses
+	rqname, rqtype                    []string // from responses
+	qid, rid                          []string
+	ssh                               [2][]string
+	client                            netip.AddrPort
+}
+
+var sharkFields = []string{
+	"ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+	"tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
+	"tls.handshake.extensions_server_name", "tls.handshake.ja3", "tls.handshake.ja3s",
+	"tls.handshake.ja3_full", "tls.handshake.ja3s_full",
+	"http.host", "http.request.method", "http.user_agent", "http.response.code",
+	"dns.flags.response", "dns.qry.name", "dns.qry.type", "dns.flags.rcode", "dns.count.answers", "dns.id",
+	"ssh.protocol", "tcp.stream",
+}
+
+func needTshark(tb testing.TB) string {
+	tb.Helper()
+	p, err := exec.LookPath("tshark")
+	if err != nil {
+		tb.Skip("tshark not installed (apt-get install -y tshark); skipping comparison with tshark")
+	}
+	return p
+}
+
+// runTshark dissects path and groups its answers by bidirectional 5-tuple.
+func runTshark(tb testing.TB, tshark, path string) map[flowKey]*sharkFlow {
+	tb.Helper()
+	args := []string{"-r", path, "-n", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
+		"-o", "tcp.desegment_tcp_streams:TRUE"}
+	for _, f := range sharkFields {
+		args = append(args, "-e", f)
+	}
+	cmd := exec.Command(tshark, args...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		tb.Fatalf("tshark %s: %v: %s", path, err, stderr.String())
+	}
+	flows := map[flowKey]*sharkFlow{}
+	last := func(s string) string {
+		if i := strings.LastIndexByte(s, '|'); i >= 0 {
+			return s[i+1:]
+		}
+		return s
+	}
+	for _, line := range strings.Split(string(out), "\n") {
+		c := strings.Split(line, "\t")
+		if len(c) != len(sharkFields) {
+			continue
+		}
+		v := map[string]string{}
+		for i, f := range sharkFields {
+			v[f] = c[i]
+		}
+		srcS, dstS := last(v["ip.src"]), last(v["ip.dst"])
+		if v["ipv6.src"] != "" && (srcS == "" || strings.Count(v["ipv6.src"], "|") >= 0 && v["ip.src"] == "") {
+			srcS, dstS = last(v["ipv6.src"]), last(v["ipv6.dst"])
+		}
+		tcp := v["tcp.srcport"] != ""
+		sp, dp := last(v["tcp.srcport"]), last(v["tcp.dstport"])
+		if !tcp {
+			sp, dp = last(v["udp.srcport"]), last(v["udp.dstport"])
+		}
+		src, err1 := netip.ParseAddr(srcS)
+		dst, err2 := netip.ParseAddr(dstS)
+		spn, err3 := strconv.ParseUint(sp, 10, 16)
+		dpn, err4 := strconv.ParseUint(dp, 10, 16)
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+			continue
+		}
+		s, d := netip.AddrPortFrom(src, uint16(spn)), netip.AddrPortFrom(dst, uint16(dpn))
+		k := canonKey(tcp, s, d)
+		sf := flows[k]
+		if sf == nil {
+			sf = &sharkFlow{client: s}
+			flows[k] = sf
+		}
+		add := func(dst *[]string, f string) {
+			if v[f] != "" {
+				*dst = append(*dst, strings.Split(v[f], "|")...)
+			}
+		}
+		add(&sf.sni, "tls.handshake.extensions_server_name")
+		add(&sf.ja3, "tls.handshake.ja3")
+		add(&sf.ja3s, "tls.handshake.ja3s")
+		add(&sf.ja3Full, "tls.handshake.ja3_full")
+		add(&sf.ja3sFull, "tls.handshake.ja3s_full")
+		add(&sf.host, "http.host")
+		add(&sf.method, "http.request.method")
+		add(&sf.ua, "http.user_agent")
+		for _, code := range strings.Split(v["http.response.code"], "|") {
+			if n, err := strconv.Atoi(code); err == nil {
+				sf.respCodes = append(sf.respCodes, n)
+			}
+		}
+		if v["dns.flags.response"] != "" {
+			// Only the first message of a packet (DNS over TCP can carry more).
+			resp := strings.Split(v["dns.flags.response"], "|")[0] == "1"
+			first := func(f string) string { return strings.Split(v[f], "|")[0] }
+			if resp {
+				sf.rcode = append(sf.rcode, first("dns.flags.rcode"))
+				sf.answers = append(sf.answers, first("dns.count.answers"))
+				sf.rqname = append(sf.rqname, first("dns.qry.name"))
+				sf.rqtype = append(sf.rqtype, first("dns.qry.type"))
+				sf.rid = append(sf.rid, first("dns.id"))
+			} else {
+				sf.qname = append(sf.qname, first("dns.qry.name"))
+				sf.qtype = append(sf.qtype, first("dns.qry.type"))
+				sf.qid = append(sf.qid, first("dns.id"))
+			}
+		}
+		if v["ssh.protocol"] != "" {
+			dir := 0
+			if s != sf.client {
+				dir = 1
+			}
+			sf.ssh[dir] = append(sf.ssh[dir], v["ssh.protocol"])
+		}
+	}
+	return flows
+}
+
+// asShark renders one of our strings as tshark prints the same bytes:
+// \xNN escapes are undone and each byte that is not UTF-8 becomes U+FFFD.
+func asShark(s string) string {
+	if !strings.Contains(s, `\x`) {
+		return s
+	}
+	var raw []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\\' && i+3 < len(s) && s[i+1] == 'x' {
+			if n, err := strconv.ParseUint(s[i+2:i+4], 16, 8); err == nil {
+				raw = append(raw, byte(n))
+				i += 3
+				continue
+			}
+		}
+		raw = append(raw, s[i])
+	}
+	var out strings.Builder
+	for len(raw) > 0 {
+		r, n := utf8.DecodeRune(raw)
+		if r == utf8.RuneError && n <= 1 {
+			out.WriteRune(utf8.RuneError)
+			raw = raw[1:]
+			continue
+		}
+		out.Write(raw[:n])
+		raw = raw[n:]
+	}
+	return out.String()
+}
+
+func firstOr(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
+}
+
+// comparison is the outcome for one capture.
+type comparison struct {
+	flows      int
+	checked    map[string]int // field -> flows where tshark had a value
+	mismatches []string
+	// Per-capture sets, ours and tshark's.
+	sets map[string][2]map[string]bool
+}
+
+func (c *comparison) addSet(name string, ours, theirs string) {
+	if c.sets == nil {
+		c.sets = map[string][2]map[string]bool{}
+	}
+	s, ok := c.sets[name]
+	if !ok {
+		s = [2]map[string]bool{{}, {}}
+		c.sets[name] = s
+	}
+	if ours != "" {
+		s[0][ours] = true
+	}
+	if theirs != "" {
+		s[1][theirs] = true
+	}
+}
+
+func (c *comparison) check(field string, k flowKey, ours, theirs string) {
+	if theirs == "" && ours == "" {
+		return
+	}
+	c.checked[field]++
+	if ours != theirs {
+		c.mismatches = append(c.mismatches, fmt.Sprintf("%s %v-%v: ours %q tshark %q", field, k.a, k.b, ours, theirs))
+	}
+}
+
+// compareCapture runs both sides over one capture and compares, per flow,
+// our first values with tshark's first values.
+func compareCapture(tb testing.TB, tshark, path string) *comparison {
+	tb.Helper()
+	ours := readCapture(tb, path)
+	theirs := runTshark(tb, tshark, path)
+	c := &comparison{flows: len(ours), checked: map[string]int{}}
+	for k, fl := range ours {
+		m := fl.st.Result()
+		sf := theirs[k]
+		if sf == nil {
+			sf = &sharkFlow{}
+		}
+		c.addSet("sni", asShark(m.TLSSNI), firstOr(sf.sni))
+		c.addSet("ja3", m.JA3Hash, firstOr(sf.ja3))
+		c.addSet("ja3s", m.JA3SHash, firstOr(sf.ja3s))
+		c.addSet("host", asShark(m.HTTPHost), firstOr(sf.host))
+		c.check("sni", k, asShark(m.TLSSNI), firstOr(sf.sni))
+		c.check("ja3", k, m.JA3Hash, firstOr(sf.ja3))
+		c.check("ja3_full", k, m.JA3, firstOr(sf.ja3Full))
+		c.check("ja3s", k, m.JA3SHash, firstOr(sf.ja3s))
+		c.check("ja3s_full", k, m.JA3S, firstOr(sf.ja3sFull))
+		c.check("http.host", k, asShark(m.HTTPHost), firstOr(sf.host))
+		c.check("http.method", k, m.HTTPMethod, firstOr(sf.method))
+		c.check("http.user_agent", k, asShark(m.HTTPUserAgent), firstOr(sf.ua))
+		var resp, succ int
+		for _, code := range sf.respCodes {
+			if code >= 200 {
+				resp++
+				if code < 400 {
+					succ++
+				}
+			}
+		}
+		if resp > 0 || m.HTTPResponses > 0 {
+			c.check("http.responses", k, fmt.Sprint(m.HTTPResponses, "/", m.HTTPSuccess), fmt.Sprint(resp, "/", succ))
+		}
+		qname, qtype := firstOr(sf.qname), firstOr(sf.qtype)
+		if len(sf.qname) == 0 {
+			qname, qtype = firstOr(sf.rqname), firstOr(sf.rqtype)
+		}
+		if qname == "<Root>" {
+			qname = ""
+		}
+		hasDNS := len(sf.qname)+len(sf.rqname) > 0
+		c.addSet("dns.qry.name", asShark(m.DNSQuery), qname)
+		if hasDNS || m.DNSQType != 0 || m.DNSRcode >= 0 {
+			c.check("dns.qry.name", k, asShark(m.DNSQuery), qname)
+			our := ""
+			if m.DNSQType != 0 {
+				our = strconv.Itoa(int(m.DNSQType))
+			}
+			c.check("dns.qry.type", k, our, qtype)
+			ourRc, ourAn := "", ""
+			if m.DNSRcode >= 0 {
+				ourRc, ourAn = strconv.Itoa(m.DNSRcode), strconv.Itoa(m.DNSAnswers)
+			}
+			// The response kept is the one answering the first query, else
+			// the first response.
+			ri := 0
+			for i, id := range sf.rid {
+				if len(sf.qid) > 0 && id == sf.qid[0] {
+					ri = i
+					break
+				}
+			}
+			rc, an := "", ""
+			if ri < len(sf.rcode) {
+				rc, an = sf.rcode[ri], sf.answers[ri]
+			}
+			c.check("dns.flags.rcode", k, ourRc, rc)
+			c.check("dns.count.answers", k, ourAn, an)
+		}
+		c.check("ssh.client", k, asShark(m.SSHClient), firstOr(sf.ssh[0]))
+		c.check("ssh.server", k, asShark(m.SSHServer), firstOr(sf.ssh[1]))
+	}
+	return c
+}
+
+// TestAgainstTsharkAll compares every capture named in $APPMETA_CAPTURES
+// (space-separated paths); a development aid for surveying many files.
+func TestAgainstTsharkSurvey(t *testing.T) {
+	list := os.Getenv("APPMETA_CAPTURES")
+	if list == "" {
+		t.Skip("set APPMETA_CAPTURES to a space-separated list of captures to survey")
+	}
+	tshark := needTshark(t)
+	for _, p := range strings.Fields(list) {
+		c := compareCapture(t, tshark, p)
+		t.Logf("%s: %d flows, checked %v, %d mismatches", p, c.flows, c.checked, len(c.mismatches))
+		for i, m := range c.mismatches {
+			if i >= 10 {
+				t.Logf("  ... %d more", len(c.mismatches)-10)
+				break
+			}
+			t.Logf("  %s", m)
+		}
+	}
+}
