@@ -106,8 +106,29 @@ func (s jsonScalar) int(name string, def int) (int, error) {
 	return v, nil
 }
 
-// jsonFlags accepts default_left as 0/1 numbers (XGBoost >= 1.6) or booleans
-// (earlier 1.x releases).
+// jsonFloat32s parses a number array straight to float32, the type XGBoost
+// stores: going through float64 first would round twice.
+type jsonFloat32s []float32
+
+func (f *jsonFloat32s) UnmarshalJSON(b []byte) error {
+	var nums []json.Number
+	if err := json.Unmarshal(b, &nums); err != nil {
+		return err
+	}
+	out := make([]float32, len(nums))
+	for i, n := range nums {
+		v, err := strconv.ParseFloat(string(n), 32)
+		if err != nil {
+			return fmt.Errorf("float32 array element %d: %w", i, err) // ErrRange: beyond float32
+		}
+		out[i] = float32(v)
+	}
+	*f = out
+	return nil
+}
+
+// jsonFlags accepts default_left as 0/1 numbers, as XGBoost 1.7 writes it,
+// or as booleans, which older releases and other writers may use.
 type jsonFlags []bool
 
 func (f *jsonFlags) UnmarshalJSON(b []byte) error {
@@ -154,7 +175,7 @@ type xgbBooster struct {
 	GBTree *struct {     // dart wraps a gbtree
 		Model *xgbTreeModel `json:"model"`
 	} `json:"gbtree"`
-	WeightDrop []float64 `json:"weight_drop"`
+	WeightDrop jsonFloat32s `json:"weight_drop"`
 }
 
 type xgbTreeModel struct {
@@ -172,13 +193,13 @@ type xgbTree struct {
 		NumNodes       jsonScalar `json:"num_nodes"`
 		SizeLeafVector jsonScalar `json:"size_leaf_vector"`
 	} `json:"tree_param"`
-	Left            []int32   `json:"left_children"`
-	Right           []int32   `json:"right_children"`
-	SplitIndices    []int64   `json:"split_indices"`
-	SplitConditions []float64 `json:"split_conditions"`
-	DefaultLeft     jsonFlags `json:"default_left"`
-	SplitType       []int     `json:"split_type"`
-	CategoriesNodes []int     `json:"categories_nodes"`
+	Left            []int32      `json:"left_children"`
+	Right           []int32      `json:"right_children"`
+	SplitIndices    []int64      `json:"split_indices"`
+	SplitConditions jsonFloat32s `json:"split_conditions"`
+	DefaultLeft     jsonFlags    `json:"default_left"`
+	SplitType       []int        `json:"split_type"`
+	CategoriesNodes []int        `json:"categories_nodes"`
 }
 
 // lgTree is one tree in LightGBM's layout: internal nodes 0..n-1 with node 0
@@ -279,7 +300,7 @@ func convert(data []byte, featureNames []string, threshold thresholdFunc) ([]byt
 	for i := range tm.Trees {
 		weight := 1.0
 		if b.Name == "dart" {
-			weight = float64(float32(b.WeightDrop[i]))
+			weight = float64(b.WeightDrop[i])
 		}
 		offset := 0.0
 		if i == 0 {
@@ -322,16 +343,15 @@ func parseBaseScore(s jsonScalar) (float64, error) {
 	if s == "" {
 		return 0, errors.New("xgboost JSON has no base_score")
 	}
-	// XGBoost 2.1+ writes a vector, "[5E-1]", one entry per target.
+	// XGBoost 3.1+ writes a vector, "[5E-1]", one entry per target.
 	text := strings.TrimSuffix(strings.TrimPrefix(string(s), "["), "]")
 	if strings.Contains(text, ",") {
 		return 0, fmt.Errorf("base_score %q: %w (several targets)", string(s), ErrUnsupported)
 	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(text), 64)
+	v, err := strconv.ParseFloat(strings.TrimSpace(text), 32) // XGBoost holds it as float32
 	if err != nil {
 		return 0, fmt.Errorf("parse base_score %q: %w", string(s), err)
 	}
-	v = float64(float32(v)) // XGBoost holds it as float32
 	if !(v > 0 && v < 1) {
 		return 0, fmt.Errorf("base_score %g outside (0, 1) for a logistic objective", v)
 	}
@@ -369,11 +389,6 @@ func checkTreeModel(tm *xgbTreeModel, b *xgbBooster) error {
 	if b.Name == "dart" {
 		if len(b.WeightDrop) != n {
 			return fmt.Errorf("dart weight_drop has %d entries for %d trees", len(b.WeightDrop), n)
-		}
-		for i, w := range b.WeightDrop {
-			if w32 := float32(w); math.IsInf(float64(w32), 0) {
-				return fmt.Errorf("dart weight_drop[%d] = %g out of float32 range", i, w)
-			}
 		}
 	}
 	return nil
@@ -426,11 +441,7 @@ func convertTree(t *xgbTree, nf int, weight, offset float64, threshold threshold
 			if t.Right[c] != -1 {
 				return 0, fmt.Errorf("node %d has right child %d but no left child", c, t.Right[c])
 			}
-			v, err := leafValue(t.SplitConditions[c], weight, offset)
-			if err != nil {
-				return 0, fmt.Errorf("node %d: %w", c, err)
-			}
-			out.leaf = append(out.leaf, v)
+			out.leaf = append(out.leaf, float64(t.SplitConditions[c])*weight+offset)
 			return ^(len(out.leaf) - 1), nil
 		}
 		queue = append(queue, c)
@@ -441,11 +452,7 @@ func convertTree(t *xgbTree, nf int, weight, offset float64, threshold threshold
 		if t.Right[0] != -1 {
 			return fmt.Errorf("root has right child %d but no left child", t.Right[0])
 		}
-		v, err := leafValue(t.SplitConditions[0], weight, offset)
-		if err != nil {
-			return fmt.Errorf("root: %w", err)
-		}
-		out.leaf = []float64{v}
+		out.leaf = []float64{float64(t.SplitConditions[0])*weight + offset}
 		return nil
 	}
 	for i := 0; i < len(queue); i++ {
@@ -457,10 +464,7 @@ func convertTree(t *xgbTree, nf int, weight, offset float64, threshold threshold
 		if f < 0 || f >= int64(nf) {
 			return fmt.Errorf("node %d splits on feature %d, model has %d", id, f, nf)
 		}
-		cond := float32(t.SplitConditions[id])
-		if math.IsInf(float64(cond), 0) {
-			return fmt.Errorf("node %d split condition %g out of float32 range", id, t.SplitConditions[id])
-		}
+		cond := t.SplitConditions[id]
 		left, err := child(t.Left[id])
 		if err != nil {
 			return err
@@ -480,16 +484,6 @@ func convertTree(t *xgbTree, nf int, weight, offset float64, threshold threshold
 		out.right = append(out.right, right)
 	}
 	return nil
-}
-
-// leafValue reads a leaf the way XGBoost stores it (float32), then applies
-// the dart weight and the base margin.
-func leafValue(raw, weight, offset float64) (float64, error) {
-	v32 := float32(raw)
-	if math.IsInf(float64(v32), 0) {
-		return 0, fmt.Errorf("leaf value %g out of float32 range", raw)
-	}
-	return float64(v32)*weight + offset, nil
 }
 
 func writeLightGBM(trees []lgTree, names []string) []byte {

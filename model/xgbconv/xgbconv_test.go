@@ -149,9 +149,9 @@ func TestFeatureNames(t *testing.T) {
 	}
 }
 
-// TestOlderLayouts covers what XGBoost 1.0-1.5 and 2.1+ write differently:
-// boolean default_left, no split_type, numbers instead of strings, and a
-// bracketed base_score.
+// TestOlderLayouts covers layout variants other XGBoost releases may write:
+// boolean default_left, no split_type, numbers instead of strings, and the
+// bracketed base_score of 3.1+.
 func TestOlderLayouts(t *testing.T) {
 	want := predictAll(t, loadLeaves(t, mustConvert(t, tinyModel())), [][]float64{{math.NaN(), 1}, {6, math.NaN()}})
 	m := tinyModel()
@@ -318,7 +318,7 @@ func TestErrors(t *testing.T) {
 		{name: "condition beyond float32", edit: func(m map[string]any) { tree(m, 0)["split_conditions"] = []float64{1e39, -0.4, 0.1, 0.25, 0.6} }},
 		{name: "leaf beyond float32", edit: func(m map[string]any) { tree(m, 1)["split_conditions"] = []float64{-1e39} }},
 		{name: "default_left 2", edit: func(m map[string]any) { tree(m, 0)["default_left"] = []int{2, 0, 0, 0, 0} }},
-		{name: "string where number", edit: func(m map[string]any) { tree(m, 0)["split_conditions"] = []any{"5", -0.4, 0.1, 0.25, 0.6} }},
+		{name: "string where number", edit: func(m map[string]any) { tree(m, 0)["split_conditions"] = []any{"five", -0.4, 0.1, 0.25, 0.6} }},
 	}
 	for _, tc := range cases {
 		data := []byte(tc.raw)
