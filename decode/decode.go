@@ -1,0 +1,345 @@
+package decode
+
+import (
+	"encoding/binary"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Decoder decodes frames of any supported link type. It keeps its layer
+// structs between calls so decoding allocates nothing; use one per
+// goroutine, never share one behind a lock.
+type Decoder struct {
+	eth   layers.Ethernet
+	dot1q layers.Dot1Q
+	sll   layers.LinuxSLL
+	sll2  layers.LinuxSLL2
+	loop  layers.Loopback
+	ip4   layers.IPv4
+	tcp   layers.TCP
+	udp   layers.UDP
+	frags fragCache
+}
+
+// NewDecoder returns a decoder with an empty fragment cache.
+func NewDecoder() *Decoder { return &Decoder{} }
+
+// SupportedLinkType reports whether frames of link type lt can be decoded.
+func SupportedLinkType(lt layers.LinkType) bool {
+	switch lt {
+	case layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2,
+		layers.LinkTypeNull, layers.LinkTypeLoop,
+		layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+		return true
+	}
+	return false
+}
+
+const etherTypeFabricPath layers.EthernetType = 0x8903
+
+// DLT_RAW is 12 or 14 depending on the BSD; a few writers put it in files.
+const (
+	linkTypeRawAlt12 layers.LinkType = 12
+	linkTypeRawAlt14 layers.LinkType = 14
+)
+
+var nilFeedback = gopacket.NilDecodeFeedback
+
+// Decode fills p from one frame. data is the captured bytes, wireLen the
+// frame's original length, ts its time in nanoseconds. On any reason other
+// than OK the packet must not join a flow and p is only partly filled.
+func (d *Decoder) Decode(data []byte, wireLen int, ts int64, lt layers.LinkType, p *Packet) Reason {
+	*p = Packet{Timestamp: ts, WireLen: wireLen, CapLen: len(data)}
+	var etype layers.EthernetType
+	var rest []byte
+	switch lt {
+	case layers.LinkTypeEthernet:
+		if d.eth.DecodeFromBytes(data, nilFeedback) != nil {
+			return Malformed
+		}
+		etype, rest = d.eth.EthernetType, d.eth.Payload
+		// Cisco FabricPath wraps a whole Ethernet frame after a 2-byte
+		// FTag/TTL field; switches' SPAN ports deliver it as is.
+		if etype == etherTypeFabricPath && len(rest) >= 2+14 {
+			if d.eth.DecodeFromBytes(rest[2:], nilFeedback) != nil {
+				return Malformed
+			}
+			etype, rest = d.eth.EthernetType, d.eth.Payload
+		}
+		if d.eth.Length != 0 { // 802.3 frame with an LLC header
+			return NonIP
+		}
+	case layers.LinkTypeLinuxSLL:
+		if d.sll.DecodeFromBytes(data, nilFeedback) != nil {
+			return Malformed
+		}
+		etype, rest = d.sll.EthernetType, d.sll.Payload
+	case layers.LinkTypeLinuxSLL2:
+		if d.sll2.DecodeFromBytes(data, nilFeedback) != nil {
+			return Malformed
+		}
+		etype, rest = d.sll2.ProtocolType, d.sll2.Payload
+	case layers.LinkTypeNull, layers.LinkTypeLoop:
+		if d.loop.DecodeFromBytes(data, nilFeedback) != nil {
+			return Malformed
+		}
+		rest = d.loop.Payload
+		switch d.loop.Family {
+		case layers.ProtocolFamilyIPv4:
+			return d.ipv4(rest, p)
+		case layers.ProtocolFamilyIPv6BSD, layers.ProtocolFamilyIPv6FreeBSD,
+			layers.ProtocolFamilyIPv6Darwin, layers.ProtocolFamilyIPv6Linux:
+			return d.ipv6(rest, p)
+		}
+		return NonIP
+	case layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+		return d.ip(data, p)
+	default:
+		return UnsupportedLinkType
+	}
+	// VLAN tags, stacked for 802.1ad (QinQ); the outermost id keys the flow.
+	for etype == layers.EthernetTypeDot1Q || etype == layers.EthernetTypeQinQ || etype == 0x9100 {
+		if d.dot1q.DecodeFromBytes(rest, nilFeedback) != nil {
+			return Malformed
+		}
+		if p.VLAN == 0 {
+			p.VLAN = d.dot1q.VLANIdentifier
+		}
+		etype, rest = d.dot1q.Type, d.dot1q.Payload
+		if etype < 0x0600 {
+			return NonIP
+		}
+	}
+	switch etype {
+	case layers.EthernetTypeIPv4:
+		return d.ipv4(rest, p)
+	case layers.EthernetTypeIPv6:
+		return d.ipv6(rest, p)
+	}
+	return NonIP
+}
+
+func (d *Decoder) ip(b []byte, p *Packet) Reason {
+	if len(b) == 0 {
+		return Malformed
+	}
+	switch b[0] >> 4 {
+	case 4:
+		return d.ipv4(b, p)
+	case 6:
+		return d.ipv6(b, p)
+	}
+	return Malformed
+}
+
+func (d *Decoder) ipv4(b []byte, p *Packet) Reason {
+	ip := &d.ip4
+	if len(b) < 20 || b[0]>>4 != 4 || ip.DecodeFromBytes(b, nilFeedback) != nil {
+		return Malformed
+	}
+	p.IPVersion = 4
+	copy(p.Src[:4], ip.SrcIP)
+	copy(p.Dst[:4], ip.DstIP)
+	p.Proto = uint8(ip.Protocol)
+	wire := int(ip.Length) - int(ip.IHL)*4 // transport bytes on the wire
+	if ip.Flags&layers.IPv4MoreFragments != 0 || ip.FragOffset != 0 {
+		p.Fragment = true
+		fk := fragKey{id: uint32(ip.Id), proto: p.Proto, src: p.Src, dst: p.Dst}
+		if ip.FragOffset != 0 {
+			return d.laterFragment(fk, wire, p)
+		}
+		r := d.transport(ip.Payload, wire, p)
+		if r == OK {
+			d.frags.put(fk, p)
+		}
+		return r
+	}
+	return d.transport(ip.Payload, wire, p)
+}
+
+// ipv6 walks the fixed header and the extension headers by hand: gopacket's
+// IPv6 layer folds hop-by-hop options into itself, which hides the wire
+// length arithmetic the flow features need.
+func (d *Decoder) ipv6(b []byte, p *Packet) Reason {
+	if len(b) < 40 || b[0]>>4 != 6 {
+		return Malformed
+	}
+	p.IPVersion = 6
+	copy(p.Src[:], b[8:24])
+	copy(p.Dst[:], b[24:40])
+	wire := int(binary.BigEndian.Uint16(b[4:6]))
+	rest := b[40:]
+	if wire == 0 { // jumbogram or TSO: trust what was captured
+		wire = len(rest)
+	}
+	if len(rest) > wire {
+		rest = rest[:wire]
+	}
+	next := b[6]
+	var frag bool
+	var fk fragKey
+	var fragOff uint16
+	for {
+		switch next {
+		case 0, 43, 60, 135, 139, 140: // hop-by-hop, routing, destination, mobility, HIP, shim6
+			if len(rest) < 8 {
+				return Malformed
+			}
+			n := (int(rest[1]) + 1) * 8
+			if n > len(rest) {
+				return Malformed
+			}
+			next, rest, wire = rest[0], rest[n:], wire-n
+			continue
+		case 51: // authentication header
+			if len(rest) < 8 {
+				return Malformed
+			}
+			n := (int(rest[1]) + 2) * 4
+			if n > len(rest) {
+				return Malformed
+			}
+			next, rest, wire = rest[0], rest[n:], wire-n
+			continue
+		case 44: // fragment
+			if len(rest) < 8 {
+				return Malformed
+			}
+			frag = true
+			fragOff = binary.BigEndian.Uint16(rest[2:4]) >> 3
+			more := rest[3]&1 != 0
+			fk = fragKey{id: binary.BigEndian.Uint32(rest[4:8]), proto: rest[0], src: p.Src, dst: p.Dst, v6: true}
+			next, rest, wire = rest[0], rest[8:], wire-8
+			if !more && fragOff == 0 { // atomic fragment: a whole datagram
+				frag = false
+			}
+			continue
+		}
+		break
+	}
+	if wire < 0 {
+		return Malformed
+	}
+	p.Proto = next
+	if frag {
+		p.Fragment = true
+		if fragOff != 0 {
+			return d.laterFragment(fk, wire, p)
+		}
+		r := d.transport(rest, wire, p)
+		if r == OK {
+			d.frags.put(fk, p)
+		}
+		return r
+	}
+	return d.transport(rest, wire, p)
+}
+
+// laterFragment takes ports from the datagram's first fragment; all of a
+// later fragment is transport payload.
+func (d *Decoder) laterFragment(fk fragKey, wire int, p *Packet) Reason {
+	if !d.frags.get(fk, p) {
+		return FragmentNoPorts
+	}
+	p.PayloadLen = max(wire, 0)
+	return OK
+}
+
+// transport decodes the transport header. b is what was captured of it,
+// wire its length on the wire.
+func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
+	if wire < len(b) {
+		b = b[:max(wire, 0)]
+	}
+	cut := p.CapLen < p.WireLen
+	switch p.Proto {
+	case 6:
+		if d.tcp.DecodeFromBytes(b, nilFeedback) != nil {
+			// A snap length that cuts into the TCP header still leaves
+			// the ports and flags; anything else is malformed.
+			if !cut || len(b) < 14 {
+				return Malformed
+			}
+			p.SrcPort = binary.BigEndian.Uint16(b[0:2])
+			p.DstPort = binary.BigEndian.Uint16(b[2:4])
+			p.Seq = binary.BigEndian.Uint32(b[4:8])
+			p.Ack = binary.BigEndian.Uint32(b[8:12])
+			p.TCPFlags = b[13]
+			hl := int(b[12]>>4) * 4
+			p.PayloadLen = max(wire-hl, 0)
+			return OK
+		}
+		t := &d.tcp
+		p.SrcPort, p.DstPort = uint16(t.SrcPort), uint16(t.DstPort)
+		p.Seq, p.Ack, p.Window = t.Seq, t.Ack, t.Window
+		p.TCPFlags = b[13]
+		hl := int(t.DataOffset) * 4
+		p.PayloadLen = max(wire-hl, 0)
+		p.Payload = t.Payload
+	case 17, 136: // UDP, UDP-Lite
+		if len(b) < 8 {
+			return Malformed
+		}
+		if d.udp.DecodeFromBytes(b, nilFeedback) != nil {
+			return Malformed
+		}
+		p.SrcPort, p.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
+		p.PayloadLen = max(wire-8, 0)
+		p.Payload = b[8:]
+	case 1, 58: // ICMP, ICMPv6
+		if len(b) < 4 {
+			return Malformed
+		}
+		p.ICMPType, p.ICMPCode = b[0], b[1]
+		if hasICMPID(p.Proto, p.ICMPType) && len(b) >= 6 {
+			p.ICMPID = binary.BigEndian.Uint16(b[4:6])
+		}
+		p.PayloadLen = max(wire-8, 0)
+		if len(b) > 8 {
+			p.Payload = b[8:]
+		}
+	case 132: // SCTP: ports like TCP and UDP
+		if len(b) < 12 {
+			return Malformed
+		}
+		p.SrcPort = binary.BigEndian.Uint16(b[0:2])
+		p.DstPort = binary.BigEndian.Uint16(b[2:4])
+		p.PayloadLen = max(wire-12, 0)
+		p.Payload = b[12:]
+	default:
+		p.PayloadLen = max(wire, 0)
+		p.Payload = b
+	}
+	return OK
+}
+
+// hasICMPID reports ICMP messages that carry a query identifier.
+func hasICMPID(proto, typ uint8) bool {
+	if proto == 1 {
+		switch typ {
+		case 0, 8, 13, 14, 15, 16, 17, 18:
+			return true
+		}
+		return false
+	}
+	return typ == 128 || typ == 129
+}
+
+// ICMPQueryType maps a reply to its request type so that both directions of
+// an ICMP exchange share one flow key.
+func ICMPQueryType(proto, typ uint8) uint8 {
+	if proto == 1 {
+		switch typ {
+		case 0:
+			return 8
+		case 14, 16, 18:
+			return typ - 1
+		}
+		return typ
+	}
+	if typ == 129 {
+		return 128
+	}
+	return typ
+}

@@ -1,0 +1,206 @@
+package features
+
+import (
+	"github.com/flowclass/flowclass/decode"
+	"github.com/flowclass/flowclass/flow"
+)
+
+// sample is one packet kept for order statistics and SPLT: its time from
+// the flow's start, its size and direction.
+type sample struct {
+	t    int64
+	size uint32
+	dir  flow.Dir
+}
+
+// dirAcc accumulates one direction of a flow.
+type dirAcc struct {
+	packets, payloadPackets uint64
+	bytes, payload, header  uint64
+	first, last             int64
+	size, piat              moments // frame sizes; inter-arrival times (ns)
+	sizeDelta, piatDelta    moments // consecutive differences of those two
+	lastSize                float64
+	lastPIAT                float64
+	flags                   [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
+	initWin                 int32     // -1 until the first TCP packet
+	bulk                    bulkAcc
+}
+
+// bulkAcc follows CICFlowMeter's bulk definition: at least four
+// consecutive payload packets in one direction, gaps under 1 s, with no
+// payload packet from the other side in between.
+type bulkAcc struct {
+	startHelper, lastTS int64
+	helperPackets       uint32
+	helperBytes         uint64
+	count, packets      uint64
+	bytes               uint64
+	duration            int64
+}
+
+const (
+	bulkMinPackets = 4
+	bulkGap        = int64(1e9)
+	subflowGap     = int64(1e9)
+)
+
+// Accumulator is the running state of one flow. Its zero value is not
+// ready: the extractor resets it for each new flow.
+type Accumulator struct {
+	dir      [2]dirAcc
+	biPIAT   moments
+	firstTS  int64
+	lastTS   int64
+	samples  []sample
+	maxKeep  int
+	proto    uint8
+	icmpType int16
+	icmpCode int16
+
+	activeStart, activeEnd int64
+	active, idle           moments
+	subflows               uint32
+	sfLast                 int64
+
+	synTS, synAckTS, hsAckTS int64
+
+	app appState
+}
+
+func (a *Accumulator) reset(p *decode.Packet, samples []sample, maxKeep int) {
+	*a = Accumulator{samples: samples[:0], maxKeep: maxKeep, proto: p.Proto,
+		firstTS: p.Timestamp, lastTS: p.Timestamp, icmpType: -1, icmpCode: -1,
+		activeStart: p.Timestamp, activeEnd: p.Timestamp, subflows: 1, sfLast: p.Timestamp}
+	a.dir[0].initWin, a.dir[1].initWin = -1, -1
+	if p.Proto == 1 || p.Proto == 58 {
+		a.icmpType, a.icmpCode = int16(p.ICMPType), int16(p.ICMPCode)
+	}
+}
+
+// add folds one packet in. activity is the active/idle threshold (ns).
+// It returns true when the sample buffer is full and needs to grow.
+func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64) {
+	ts := p.Timestamp
+	d := &a.dir[dir]
+	size := float64(p.WireLen)
+	first := d.packets == 0
+
+	// Bidirectional inter-arrival, active/idle periods, subflows.
+	if a.biPIATReady() {
+		a.biPIAT.add(float64(max(ts-a.lastTS, 0)))
+	}
+	if gap := ts - a.activeEnd; gap > activity {
+		if a.activeEnd-a.activeStart > 0 {
+			a.active.add(float64(a.activeEnd - a.activeStart))
+		}
+		a.idle.add(float64(gap))
+		a.activeStart, a.activeEnd = ts, ts
+	} else if ts > a.activeEnd {
+		a.activeEnd = ts
+	}
+	if ts-a.sfLast > subflowGap {
+		a.subflows++
+	}
+	a.sfLast = ts
+
+	// Per direction.
+	d.packets++
+	d.bytes += uint64(p.WireLen)
+	d.payload += uint64(p.PayloadLen)
+	d.header += uint64(p.HeaderLen())
+	if p.PayloadLen > 0 {
+		d.payloadPackets++
+	}
+	d.size.add(size)
+	if first {
+		d.first = ts
+	} else {
+		piat := float64(max(ts-d.last, 0))
+		d.piat.add(piat)
+		d.sizeDelta.add(size - d.lastSize)
+		if d.piat.n >= 2 {
+			d.piatDelta.add(piat - d.lastPIAT)
+		}
+		d.lastPIAT = piat
+	}
+	d.lastSize = size
+	if ts > d.last || first {
+		d.last = ts
+	}
+	if ts > a.lastTS {
+		a.lastTS = ts
+	}
+
+	if p.Proto == 6 {
+		a.tcp(p, dir, d, first)
+	}
+	if p.PayloadLen > 0 {
+		a.bulk(dir, ts, uint64(p.PayloadLen))
+	}
+	if len(a.samples) < a.maxKeep {
+		a.samples = append(a.samples, sample{t: ts - a.firstTS, size: uint32(p.WireLen), dir: dir})
+	}
+}
+
+// biPIATReady is true from the flow's second packet on.
+func (a *Accumulator) biPIATReady() bool {
+	return a.dir[0].packets+a.dir[1].packets > 0
+}
+
+func (a *Accumulator) tcp(p *decode.Packet, dir flow.Dir, d *dirAcc, first bool) {
+	fl := p.TCPFlags
+	for i := 0; i < 8; i++ {
+		if fl&(1<<i) != 0 {
+			d.flags[i]++
+		}
+	}
+	if first {
+		d.initWin = int32(p.Window)
+	}
+	const syn, ack = decode.FlagSYN, decode.FlagACK
+	switch {
+	case fl&(syn|ack) == syn && dir == flow.Forward && a.synTS == 0:
+		a.synTS = p.Timestamp
+	case fl&(syn|ack) == syn|ack && dir == flow.Backward && a.synTS != 0 && a.synAckTS == 0:
+		a.synAckTS = p.Timestamp
+	case fl&(syn|ack) == ack && dir == flow.Forward && a.synAckTS != 0 && a.hsAckTS == 0:
+		a.hsAckTS = p.Timestamp
+	}
+}
+
+func (a *Accumulator) bulk(dir flow.Dir, ts int64, size uint64) {
+	b := &a.dir[dir].bulk
+	other := &a.dir[1-dir].bulk
+	if other.lastTS > b.startHelper {
+		b.startHelper = 0
+	}
+	if b.startHelper == 0 || ts-b.lastTS > bulkGap {
+		b.startHelper, b.lastTS = ts, ts
+		b.helperPackets, b.helperBytes = 1, size
+		return
+	}
+	b.helperPackets++
+	b.helperBytes += size
+	switch {
+	case b.helperPackets == bulkMinPackets:
+		b.count++
+		b.packets += uint64(b.helperPackets)
+		b.bytes += b.helperBytes
+		b.duration += ts - b.startHelper
+	case b.helperPackets > bulkMinPackets:
+		b.packets++
+		b.bytes += size
+		b.duration += ts - b.lastTS
+	}
+	b.lastTS = ts
+}
+
+// finishActive closes the last active period at the flow's end.
+func (a *Accumulator) finishActive() (active, idle moments) {
+	active, idle = a.active, a.idle
+	if a.activeEnd-a.activeStart > 0 {
+		active.add(float64(a.activeEnd - a.activeStart))
+	}
+	return active, idle
+}

@@ -1,0 +1,166 @@
+package features
+
+import (
+	"net/netip"
+
+	"github.com/flowclass/flowclass/flow"
+)
+
+// Record is one expired flow: identity, metadata and the numeric features
+// in schema order. The extractor reuses it: copy what must outlive the
+// callback.
+type Record struct {
+	FlowID           uint64
+	Src, Dst         netip.Addr
+	SrcPort, DstPort uint16
+	Proto, IPVersion uint8
+	VLAN             uint16
+	First, Last      int64 // ns since the epoch
+	Expiration       flow.Reason
+	Meta             []string  // len(Schema.Meta)
+	Values           []float64 // len(Schema.Features)
+	Source           string    // where the packets came from (capture path or interface)
+}
+
+// calc holds what the feature functions read for one flow.
+type calc struct {
+	rec       *Record
+	acc       *Accumulator
+	dur       [3]float64 // ns
+	size      [3]summary
+	piat      [3]summary
+	sizeDelta [3]summary // index 0 unused
+	piatDelta [3]summary // index 0 unused
+	active    moments
+	idle      moments
+
+	// Scratch series, reused between flows.
+	buf [10][]float64
+}
+
+func (c *calc) packets(d int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].packets + c.acc.dir[1].packets)
+	}
+	return float64(c.acc.dir[d-1].packets)
+}
+
+func (c *calc) bytes(d int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].bytes + c.acc.dir[1].bytes)
+	}
+	return float64(c.acc.dir[d-1].bytes)
+}
+
+func (c *calc) payload(d int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].payload + c.acc.dir[1].payload)
+	}
+	return float64(c.acc.dir[d-1].payload)
+}
+
+func (c *calc) header(d int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].header + c.acc.dir[1].header)
+	}
+	return float64(c.acc.dir[d-1].header)
+}
+
+func (c *calc) payloadPackets(d int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].payloadPackets + c.acc.dir[1].payloadPackets)
+	}
+	return float64(c.acc.dir[d-1].payloadPackets)
+}
+
+func (c *calc) flag(d, i int) float64 {
+	if d == 0 {
+		return float64(c.acc.dir[0].flags[i] + c.acc.dir[1].flags[i])
+	}
+	return float64(c.acc.dir[d-1].flags[i])
+}
+
+// splt returns field k (0 direction, 1 size, 2 inter-arrival ms) of early
+// packet i, or -1 past the flow's end.
+func (c *calc) splt(i, k int) float64 {
+	s := c.acc.samples
+	if i >= len(s) {
+		return -1
+	}
+	switch k {
+	case 0:
+		return float64(s[i].dir)
+	case 1:
+		return float64(s[i].size)
+	}
+	if i == 0 {
+		return 0
+	}
+	// Arrival gaps never go negative, as in the online statistics: time
+	// that runs backwards in a capture counts as a zero gap.
+	hi := s[0].t
+	for j := 1; j < i; j++ {
+		hi = max(hi, s[j].t)
+	}
+	return float64(max(s[i].t-hi, 0)) / 1e6
+}
+
+// prepare computes the per-flow summaries from the accumulator.
+func (c *calc) prepare(rec *Record, a *Accumulator) {
+	c.rec, c.acc = rec, a
+	c.dur[0] = float64(a.lastTS - a.firstTS)
+	for d := 0; d < 2; d++ {
+		if a.dir[d].packets > 0 {
+			c.dur[d+1] = float64(a.dir[d].last - a.dir[d].first)
+		} else {
+			c.dur[d+1] = 0
+		}
+	}
+	// Series rebuilt from the kept packets, for order statistics. Index:
+	// 0-2 sizes (both, fwd, bwd), 3-5 inter-arrivals, 6-7 size deltas
+	// (fwd, bwd), 8-9 inter-arrival deltas.
+	for i := range c.buf {
+		c.buf[i] = c.buf[i][:0]
+	}
+	var lastT [2]int64
+	var lastSize [2]float64
+	var lastPIAT [2]float64
+	var seen [2]int
+	var hi int64
+	for i, s := range a.samples {
+		d := int(s.dir)
+		size := float64(s.size)
+		c.buf[0] = append(c.buf[0], size)
+		c.buf[1+d] = append(c.buf[1+d], size)
+		if i > 0 {
+			c.buf[3] = append(c.buf[3], float64(max(s.t-hi, 0)))
+		}
+		hi = max(hi, s.t)
+		if seen[d] > 0 {
+			piat := float64(max(s.t-lastT[d], 0))
+			c.buf[4+d] = append(c.buf[4+d], piat)
+			c.buf[6+d] = append(c.buf[6+d], size-lastSize[d])
+			if seen[d] > 1 {
+				c.buf[8+d] = append(c.buf[8+d], piat-lastPIAT[d])
+			}
+			lastPIAT[d] = piat
+			lastT[d] = max(lastT[d], s.t)
+		} else {
+			lastT[d] = s.t
+		}
+		lastSize[d] = size
+		seen[d]++
+	}
+	f, b := &a.dir[0], &a.dir[1]
+	c.size[0] = summarise(merge(f.size, b.size), c.buf[0])
+	c.size[1] = summarise(f.size, c.buf[1])
+	c.size[2] = summarise(b.size, c.buf[2])
+	c.piat[0] = summarise(a.biPIAT, c.buf[3])
+	c.piat[1] = summarise(f.piat, c.buf[4])
+	c.piat[2] = summarise(b.piat, c.buf[5])
+	c.sizeDelta[1] = summarise(f.sizeDelta, c.buf[6])
+	c.sizeDelta[2] = summarise(b.sizeDelta, c.buf[7])
+	c.piatDelta[1] = summarise(f.piatDelta, c.buf[8])
+	c.piatDelta[2] = summarise(b.piatDelta, c.buf[9])
+	c.active, c.idle = a.finishActive()
+}

@@ -1,0 +1,229 @@
+package features
+
+import (
+	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/decode"
+	"github.com/flowclass/flowclass/flow"
+)
+
+// Counters account for every packet the extractor was given:
+// Read = InFlows + sum(Skipped).
+type Counters struct {
+	Read    uint64
+	InFlows uint64
+	Skipped [decode.NumReasons]uint64
+	// SnapCut counts packets whose capture was shorter than the wire
+	// length; they are in flows with their wire length.
+	SnapCut uint64
+	// Backwards counts packets whose time was earlier than an earlier
+	// packet's; they join flows with zero inter-arrival gaps.
+	Backwards uint64
+	Flows     flow.Stats
+}
+
+// SkippedTotal is the number of packets that joined no flow.
+func (c *Counters) SkippedTotal() uint64 {
+	var n uint64
+	for _, v := range c.Skipped {
+		n += v
+	}
+	return n
+}
+
+// Add folds another shard's or file's counters in.
+func (c *Counters) Add(o Counters) {
+	c.Read += o.Read
+	c.InFlows += o.InFlows
+	for i := range c.Skipped {
+		c.Skipped[i] += o.Skipped[i]
+	}
+	c.SnapCut += o.SnapCut
+	c.Backwards += o.Backwards
+	c.Flows.Created += o.Flows.Created
+	for i := range c.Flows.Expired {
+		c.Flows.Expired[i] += o.Flows.Expired[i]
+	}
+	c.Flows.Active += o.Flows.Active
+}
+
+// EmitFunc receives each expired flow's record. The record is reused after
+// the call returns.
+type EmitFunc func(r *Record)
+
+// Extractor is the flow meter: it decodes packets, keeps them in a flow
+// table and turns each expiring flow into a Record. One per goroutine.
+type Extractor struct {
+	schema *Schema
+	dec    *decode.Decoder
+	table  *flow.Table
+	accs   []Accumulator
+	pool   samplePool
+	emit   EmitFunc
+	rec    Record
+	calc   calc
+	pkt    decode.Packet
+	source string
+	last   int64
+	cnt    Counters
+	act    int64
+}
+
+// NewExtractor returns a meter for schema whose expired flows go to emit.
+// Flow IDs start at firstID and step by idStep (for sharding).
+func NewExtractor(schema *Schema, fc flow.Config, emit EmitFunc, firstID, idStep uint64) *Extractor {
+	e := &Extractor{schema: schema, dec: decode.NewDecoder(), emit: emit, act: schema.Config.ActivityTimeoutNS}
+	e.pool.max = schema.Config.MaxSamples
+	e.rec.Values = make([]float64, len(schema.Features))
+	e.rec.Meta = make([]string, len(schema.Meta))
+	e.table = flow.NewTable(fc, e.expired, firstID, idStep)
+	return e
+}
+
+// Packet feeds one captured packet.
+func (e *Extractor) Packet(r *capture.Record) {
+	e.source = r.Source
+	e.PacketAt(r.Data, r.Length, r.Timestamp.UnixNano(), r)
+}
+
+// PacketAt is Packet for callers that already hold the fields apart.
+func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Record) {
+	e.cnt.Read++
+	p := &e.pkt
+	if reason := e.dec.Decode(data, wireLen, ts, r.LinkType, p); reason != decode.OK {
+		e.cnt.Skipped[reason]++
+		return
+	}
+	e.cnt.InFlows++
+	if p.CapLen < p.WireLen {
+		e.cnt.SnapCut++
+	}
+	if ts < e.last {
+		e.cnt.Backwards++
+	} else {
+		e.last = ts
+	}
+	slot, dir, created := e.table.Add(p)
+	if int(slot) >= len(e.accs) {
+		e.accs = append(e.accs, make([]Accumulator, int(slot)+1-len(e.accs))...)
+	}
+	a := &e.accs[slot]
+	if created {
+		a.reset(p, e.pool.get(), e.pool.max)
+	}
+	if len(a.samples) == cap(a.samples) && len(a.samples) < a.maxKeep {
+		a.samples = e.pool.grow(a.samples)
+	}
+	a.add(p, dir, e.act)
+	if p.PayloadLen > 0 {
+		a.app.observe(int(dir), p)
+	}
+}
+
+// Sweep expires flows whose timeouts passed by packet time now (ns); live
+// capture calls it when no packets arrive.
+func (e *Extractor) Sweep(now int64) { e.table.Sweep(now) }
+
+// Flush expires every active flow with reason (end of input, shutdown).
+func (e *Extractor) Flush(reason flow.Reason) { e.table.Flush(reason) }
+
+// Counters returns the packet and flow accounting so far.
+func (e *Extractor) Counters() Counters {
+	c := e.cnt
+	c.Flows = e.table.Stats()
+	return c
+}
+
+// Schema is the column set this extractor fills.
+func (e *Extractor) Schema() *Schema { return e.schema }
+
+// Snapshot computes the record of an active flow without expiring it, for
+// periodic re-scoring of long flows.
+func (e *Extractor) Snapshot(fn func(r *Record)) {
+	e.table.Each(func(slot int32, f *flow.Flow) {
+		e.fill(slot, f, flow.Active)
+		fn(&e.rec)
+	})
+}
+
+func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason) {
+	e.fill(slot, f, reason)
+	if e.emit != nil {
+		e.emit(&e.rec)
+	}
+	a := &e.accs[slot]
+	e.pool.put(a.samples)
+	a.samples = nil
+}
+
+func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason) {
+	a := &e.accs[slot]
+	r := &e.rec
+	src, sport := f.Src()
+	dst, dport := f.Dst()
+	r.FlowID = f.ID
+	r.Src = flow.Addr(src, f.Key.IPVersion)
+	r.Dst = flow.Addr(dst, f.Key.IPVersion)
+	r.SrcPort, r.DstPort = sport, dport
+	r.Proto, r.IPVersion, r.VLAN = f.Key.Proto, f.Key.IPVersion, f.Key.VLAN
+	r.First, r.Last = a.firstTS, a.lastTS
+	r.Expiration = reason
+	r.Source = e.source
+	a.app.meta(r.Meta)
+	e.calc.prepare(r, a)
+	for i := range e.schema.Features {
+		r.Values[i] = clean(e.schema.Features[i].value(&e.calc))
+	}
+}
+
+// clean keeps NaN and Inf out of the output whatever a definition missed.
+func clean(v float64) float64 {
+	if v != v || v > 1.7976931348623157e308 || v < -1.7976931348623157e308 {
+		return 0
+	}
+	return v
+}
+
+// samplePool recycles per-flow sample buffers by power-of-two capacity, so
+// steady-state extraction allocates nothing per packet or per flow.
+type samplePool struct {
+	max  int
+	free [24][][]sample
+}
+
+const minSampleCap = 8
+
+func classOf(c int) int {
+	k := 0
+	for n := minSampleCap; n < c; n <<= 1 {
+		k++
+	}
+	return k
+}
+
+func (p *samplePool) get() []sample { return p.take(0) }
+
+func (p *samplePool) take(class int) []sample {
+	if l := p.free[class]; len(l) > 0 {
+		s := l[len(l)-1]
+		p.free[class] = l[:len(l)-1]
+		return s[:0]
+	}
+	return make([]sample, 0, minSampleCap<<class)
+}
+
+func (p *samplePool) grow(s []sample) []sample {
+	n := p.take(classOf(cap(s)) + 1)
+	n = append(n, s...)
+	p.put(s)
+	return n
+}
+
+func (p *samplePool) put(s []sample) {
+	if cap(s) < minSampleCap {
+		return
+	}
+	k := classOf(cap(s))
+	if k < len(p.free) && cap(s) == minSampleCap<<k {
+		p.free[k] = append(p.free[k], s[:0])
+	}
+}

@@ -1,0 +1,172 @@
+package features
+
+import (
+	"math"
+	"slices"
+)
+
+// moments accumulates count, mean, central moments 2-4 (Welford/Terriberry
+// online updates, numerically stable), min and max of a series.
+type moments struct {
+	n        float64
+	mean, m2 float64
+	m3, m4   float64
+	min, max float64
+}
+
+func (m *moments) add(x float64) {
+	if m.n == 0 {
+		m.min, m.max = x, x
+	} else {
+		m.min = math.Min(m.min, x)
+		m.max = math.Max(m.max, x)
+	}
+	n1 := m.n
+	m.n++
+	n := m.n
+	delta := x - m.mean
+	dn := delta / n
+	dn2 := dn * dn
+	term1 := delta * dn * n1
+	m.mean += dn
+	m.m4 += term1*dn2*(n*n-3*n+3) + 6*dn2*m.m2 - 4*dn*m.m3
+	m.m3 += term1*dn*(n-2) - 3*dn*m.m2
+	m.m2 += term1
+}
+
+// merge combines two accumulators (Chan et al.'s pairwise formulas), so the
+// bidirectional size series needs no accumulator of its own.
+func merge(a, b moments) moments {
+	if a.n == 0 {
+		return b
+	}
+	if b.n == 0 {
+		return a
+	}
+	n := a.n + b.n
+	d := b.mean - a.mean
+	d2, d3, d4 := d*d, d*d*d, d*d*d*d
+	var r moments
+	r.n = n
+	r.mean = a.mean + d*b.n/n
+	r.m2 = a.m2 + b.m2 + d2*a.n*b.n/n
+	r.m3 = a.m3 + b.m3 + d3*a.n*b.n*(a.n-b.n)/(n*n) + 3*d*(a.n*b.m2-b.n*a.m2)/n
+	r.m4 = a.m4 + b.m4 + d4*a.n*b.n*(a.n*a.n-a.n*b.n+b.n*b.n)/(n*n*n) +
+		6*d2*(a.n*a.n*b.m2+b.n*b.n*a.m2)/(n*n) + 4*d*(a.n*b.m3-b.n*a.m3)/n
+	r.min = math.Min(a.min, b.min)
+	r.max = math.Max(a.max, b.max)
+	return r
+}
+
+// variance is the population variance (divided by n).
+func (m *moments) variance() float64 {
+	if m.n < 2 {
+		return 0
+	}
+	v := m.m2 / m.n
+	if v < 0 { // rounding on constant series
+		return 0
+	}
+	return v
+}
+
+// skewness is the biased Fisher-Pearson coefficient (scipy.stats.skew's
+// default); 0 for a constant series.
+func (m *moments) skewness() float64 {
+	if m.n < 2 || m.m2 <= tiny(m) {
+		return 0
+	}
+	return math.Sqrt(m.n) * m.m3 / math.Pow(m.m2, 1.5)
+}
+
+// kurtosis is the biased excess (Fisher) kurtosis (scipy.stats.kurtosis's
+// default); 0 for a constant series.
+func (m *moments) kurtosis() float64 {
+	if m.n < 2 || m.m2 <= tiny(m) {
+		return 0
+	}
+	return m.n*m.m4/(m.m2*m.m2) - 3
+}
+
+// tiny treats a second moment lost in rounding as zero, so a constant
+// series does not report a huge skewness from 1e-30 noise.
+func tiny(m *moments) float64 {
+	s := math.Max(math.Abs(m.min), math.Abs(m.max))
+	return m.n * s * s * 1e-24
+}
+
+// summary is the fixed set of statistics every series reports.
+type summary struct {
+	min, max, mean, median, mode float64
+	stddev, variance, cv         float64
+	skewness, kurtosis           float64
+	p10, p25, p50, p75, p90      float64
+}
+
+// statNames are the statistics in column order; the values of summary.values
+// follow the same order.
+var statNames = [...]string{"min", "max", "mean", "median", "mode", "stddev", "variance", "cv",
+	"skewness", "kurtosis", "p10", "p25", "p50", "p75", "p90"}
+
+func (s *summary) values() [len(statNames)]float64 {
+	return [...]float64{s.min, s.max, s.mean, s.median, s.mode, s.stddev, s.variance, s.cv,
+		s.skewness, s.kurtosis, s.p10, s.p25, s.p50, s.p75, s.p90}
+}
+
+// summarise combines exact online moments with order statistics over the
+// stored sample (sorted in place). An empty series gives all zeros.
+func summarise(m moments, sample []float64) summary {
+	var s summary
+	if m.n == 0 {
+		return s
+	}
+	s.min, s.max, s.mean = m.min, m.max, m.mean
+	s.variance = m.variance()
+	s.stddev = math.Sqrt(s.variance)
+	if m.mean != 0 {
+		s.cv = s.stddev / math.Abs(m.mean)
+	}
+	s.skewness = m.skewness()
+	s.kurtosis = m.kurtosis()
+	if len(sample) > 0 {
+		slices.Sort(sample)
+		s.p10 = quantile(sample, 0.10)
+		s.p25 = quantile(sample, 0.25)
+		s.p50 = quantile(sample, 0.50)
+		s.p75 = quantile(sample, 0.75)
+		s.p90 = quantile(sample, 0.90)
+		s.median = s.p50
+		s.mode = mode(sample)
+	}
+	return s
+}
+
+// quantile interpolates linearly between closest ranks (numpy's default,
+// Hyndman-Fan type 7) over sorted xs.
+func quantile(xs []float64, q float64) float64 {
+	if len(xs) == 1 {
+		return xs[0]
+	}
+	h := q * float64(len(xs)-1)
+	lo := int(math.Floor(h))
+	if lo >= len(xs)-1 {
+		return xs[len(xs)-1]
+	}
+	return xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo])
+}
+
+// mode is the most frequent value of sorted xs, the smallest on ties.
+func mode(xs []float64) float64 {
+	best, bestN := xs[0], 0
+	for i := 0; i < len(xs); {
+		j := i + 1
+		for j < len(xs) && xs[j] == xs[i] {
+			j++
+		}
+		if j-i > bestN {
+			best, bestN = xs[i], j-i
+		}
+		i = j
+	}
+	return best
+}

@@ -1,0 +1,414 @@
+package flow
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/flowclass/flowclass/decode"
+)
+
+// Dir is a packet's direction within its flow.
+type Dir uint8
+
+const (
+	// Forward (src2dst) is from the side that sent the flow's first packet,
+	// or from the client when that packet was a TCP SYN-ACK.
+	Forward Dir = iota
+	Backward
+)
+
+// Reason is why a flow expired.
+type Reason uint8
+
+const (
+	Active        Reason = iota // not expired
+	IdleTimeout                 // no packet for the idle timeout
+	ActiveTimeout               // lasted the active timeout
+	TCPFin                      // FIN seen from both sides
+	TCPRst                      // RST seen
+	EndOfInput                  // the input ended
+	Evicted                     // the table was full and it was the longest idle
+	Shutdown                    // the program was stopped (live capture)
+	numReasons
+)
+
+// NumReasons is the size of an array indexed by Reason.
+const NumReasons = int(numReasons)
+
+var reasonNames = [...]string{
+	Active:        "active",
+	IdleTimeout:   "idle_timeout",
+	ActiveTimeout: "active_timeout",
+	TCPFin:        "tcp_fin",
+	TCPRst:        "tcp_rst",
+	EndOfInput:    "end_of_input",
+	Evicted:       "evicted",
+	Shutdown:      "shutdown",
+}
+
+func (r Reason) String() string {
+	if int(r) < len(reasonNames) {
+		return reasonNames[r]
+	}
+	return "unknown"
+}
+
+// Flow is the table's record of one flow. Measurements live with the
+// caller, in a slot-indexed array (see Table.Add).
+type Flow struct {
+	Key    Key
+	ID     uint64
+	First  int64 // packet time of the first packet, ns
+	Last   int64 // packet time of the latest packet, ns
+	SrcIsA bool  // forward is A→B
+
+	finFwd, finBwd bool
+	closeReason    Reason // set once the TCP teardown is seen
+	closedAt       int64
+	inClosed       bool
+	prev, next     int32
+}
+
+// Src and Dst return the forward direction's endpoints.
+func (f *Flow) Src() ([16]byte, uint16) {
+	if f.SrcIsA {
+		return f.Key.A, f.Key.PortA
+	}
+	return f.Key.B, f.Key.PortB
+}
+
+func (f *Flow) Dst() ([16]byte, uint16) {
+	if f.SrcIsA {
+		return f.Key.B, f.Key.PortB
+	}
+	return f.Key.A, f.Key.PortA
+}
+
+// Config holds the table's limits. Zero values take the defaults.
+type Config struct {
+	IdleTimeout   time.Duration // default 120 s
+	ActiveTimeout time.Duration // default 1800 s
+	MaxFlows      int           // default 1,000,000
+	// TeardownGrace keeps a torn-down TCP flow open this long so the last
+	// ACK and retransmitted FINs count in it (default 1 s).
+	TeardownGrace time.Duration
+	// SweepInterval is how often, in packet time, expired flows are
+	// collected (default 1 s).
+	SweepInterval time.Duration
+}
+
+// Defaults for Config.
+const (
+	DefaultIdleTimeout   = 120 * time.Second
+	DefaultActiveTimeout = 1800 * time.Second
+	DefaultMaxFlows      = 1_000_000
+)
+
+func (c Config) withDefaults() Config {
+	if c.IdleTimeout == 0 {
+		c.IdleTimeout = DefaultIdleTimeout
+	}
+	if c.ActiveTimeout == 0 {
+		c.ActiveTimeout = DefaultActiveTimeout
+	}
+	if c.MaxFlows == 0 {
+		c.MaxFlows = DefaultMaxFlows
+	}
+	if c.TeardownGrace == 0 {
+		c.TeardownGrace = time.Second
+	}
+	if c.SweepInterval == 0 {
+		c.SweepInterval = time.Second
+	}
+	return c
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	switch {
+	case c.IdleTimeout < 0:
+		return fmt.Errorf("idle timeout %v is negative", c.IdleTimeout)
+	case c.ActiveTimeout < 0:
+		return fmt.Errorf("active timeout %v is negative", c.ActiveTimeout)
+	case c.MaxFlows < 0:
+		return fmt.Errorf("max flows %d is negative", c.MaxFlows)
+	}
+	return nil
+}
+
+// ExpireFunc receives each flow as it expires, before its slot is reused.
+type ExpireFunc func(slot int32, f *Flow, reason Reason)
+
+// Stats counts what the table did.
+type Stats struct {
+	Created uint64
+	Expired [NumReasons]uint64
+	Active  int
+}
+
+const nilSlot = -1
+
+// list is an intrusive doubly linked list over the slab, oldest first.
+type list struct{ head, tail int32 }
+
+// Table holds the active flows. It is not safe for concurrent use: shard
+// packets over several tables instead.
+type Table struct {
+	cfg    Config
+	idle   int64
+	active int64
+	grace  int64
+	sweep  int64
+
+	index   map[Key]int32
+	flows   []Flow
+	free    []int32
+	lru     list // open flows by last packet time
+	closed  list // torn-down TCP flows by teardown time
+	now     int64
+	next    int64 // next sweep
+	nextID  uint64
+	idStep  uint64
+	stats   Stats
+	expired ExpireFunc
+}
+
+// NewTable returns an empty table that hands expired flows to fn.
+// Flow IDs start at firstID and step by idStep, so several shards can
+// number flows without clashing.
+func NewTable(cfg Config, fn ExpireFunc, firstID, idStep uint64) *Table {
+	cfg = cfg.withDefaults()
+	if idStep == 0 {
+		idStep = 1
+	}
+	return &Table{
+		cfg:     cfg,
+		idle:    int64(cfg.IdleTimeout),
+		active:  int64(cfg.ActiveTimeout),
+		grace:   int64(cfg.TeardownGrace),
+		sweep:   int64(cfg.SweepInterval),
+		index:   make(map[Key]int32, min(cfg.MaxFlows, 1<<16)),
+		lru:     list{nilSlot, nilSlot},
+		closed:  list{nilSlot, nilSlot},
+		nextID:  firstID,
+		idStep:  idStep,
+		expired: fn,
+	}
+}
+
+// Flow returns the flow in slot.
+func (t *Table) Flow(slot int32) *Flow { return &t.flows[slot] }
+
+// Len is the number of active flows.
+func (t *Table) Len() int { return len(t.index) }
+
+// Now is the latest packet time seen, ns.
+func (t *Table) Now() int64 { return t.now }
+
+// Stats returns the table's counters.
+func (t *Table) Stats() Stats {
+	s := t.stats
+	s.Active = len(t.index)
+	return s
+}
+
+// Add puts p in its flow, creating the flow if needed, and returns the
+// flow's slot, p's direction in it and whether the flow is new. Flows that
+// expire on the way (timeouts due by p's time, eviction, a new SYN after a
+// teardown) are handed to the expire function first.
+func (t *Table) Add(p *decode.Packet) (slot int32, dir Dir, created bool) {
+	if p.Timestamp > t.now {
+		t.now = p.Timestamp
+	}
+	if t.now >= t.next {
+		if t.next != 0 {
+			t.Sweep(t.now)
+		}
+		t.next = t.now + t.sweep
+	}
+	k, fromB := KeyOf(p)
+	slot, ok := t.index[k]
+	if ok {
+		f := &t.flows[slot]
+		if t.stale(f, p) {
+			t.expire(slot, t.staleReason(f, p))
+			ok = false
+		}
+	}
+	if !ok {
+		slot = t.create(k, fromB, p)
+		created = true
+	}
+	f := &t.flows[slot]
+	if (!fromB) == f.SrcIsA {
+		dir = Forward
+	} else {
+		dir = Backward
+	}
+	if p.Timestamp > f.Last {
+		f.Last = p.Timestamp
+	}
+	if f.inClosed {
+		return slot, dir, created
+	}
+	t.lru.remove(t.flows, slot)
+	t.lru.pushBack(t.flows, slot)
+	if p.Proto == 6 {
+		t.tcpState(slot, f, p, dir)
+	}
+	return slot, dir, created
+}
+
+// stale reports a flow that p must not join: its time is up, or p opens a
+// new connection on a torn-down one.
+func (t *Table) stale(f *Flow, p *decode.Packet) bool {
+	return t.staleReason(f, p) != Active
+}
+
+func (t *Table) staleReason(f *Flow, p *decode.Packet) Reason {
+	ts := p.Timestamp
+	switch {
+	case f.inClosed && (ts-f.closedAt >= t.grace || p.TCPFlags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN):
+		return f.closeReason
+	case ts-f.Last >= t.idle:
+		return IdleTimeout
+	case ts-f.First >= t.active:
+		return ActiveTimeout
+	}
+	return Active
+}
+
+func (t *Table) tcpState(slot int32, f *Flow, p *decode.Packet, dir Dir) {
+	fl := p.TCPFlags
+	if fl&(decode.FlagFIN|decode.FlagRST) == 0 {
+		return
+	}
+	if fl&decode.FlagRST != 0 {
+		f.closeReason = TCPRst
+	} else {
+		if dir == Forward {
+			f.finFwd = true
+		} else {
+			f.finBwd = true
+		}
+		if !(f.finFwd && f.finBwd) {
+			return
+		}
+		f.closeReason = TCPFin
+	}
+	f.closedAt = p.Timestamp
+	t.lru.remove(t.flows, slot)
+	t.closed.pushBack(t.flows, slot)
+	f.inClosed = true
+}
+
+func (t *Table) create(k Key, fromB bool, p *decode.Packet) int32 {
+	if len(t.index) >= t.cfg.MaxFlows {
+		if t.closed.head != nilSlot {
+			t.expire(t.closed.head, t.flows[t.closed.head].closeReason)
+		} else {
+			t.expire(t.lru.head, Evicted)
+		}
+	}
+	var slot int32
+	if n := len(t.free); n > 0 {
+		slot = t.free[n-1]
+		t.free = t.free[:n-1]
+	} else {
+		t.flows = append(t.flows, Flow{})
+		slot = int32(len(t.flows) - 1)
+	}
+	srcIsA := !fromB
+	// A first packet that is a SYN-ACK comes from the server: turn the
+	// flow round so src is the client.
+	if p.Proto == 6 && p.TCPFlags&(decode.FlagSYN|decode.FlagACK) == decode.FlagSYN|decode.FlagACK {
+		srcIsA = !srcIsA
+	}
+	t.flows[slot] = Flow{Key: k, ID: t.nextID, First: p.Timestamp, Last: p.Timestamp, SrcIsA: srcIsA,
+		prev: nilSlot, next: nilSlot}
+	t.nextID += t.idStep
+	t.index[k] = slot
+	t.lru.pushBack(t.flows, slot)
+	t.stats.Created++
+	return slot
+}
+
+func (t *Table) expire(slot int32, reason Reason) {
+	f := &t.flows[slot]
+	if t.expired != nil {
+		t.expired(slot, f, reason)
+	}
+	if f.inClosed {
+		t.closed.remove(t.flows, slot)
+	} else {
+		t.lru.remove(t.flows, slot)
+	}
+	delete(t.index, f.Key)
+	t.stats.Expired[reason]++
+	*f = Flow{prev: nilSlot, next: nilSlot}
+	t.free = append(t.free, slot)
+}
+
+// Sweep expires every flow whose time is up at packet time now.
+func (t *Table) Sweep(now int64) {
+	for t.closed.head != nilSlot {
+		f := &t.flows[t.closed.head]
+		if now-f.closedAt < t.grace {
+			break
+		}
+		t.expire(t.closed.head, f.closeReason)
+	}
+	for t.lru.head != nilSlot {
+		f := &t.flows[t.lru.head]
+		if now-f.Last < t.idle {
+			break
+		}
+		t.expire(t.lru.head, IdleTimeout)
+	}
+}
+
+// Flush expires every flow with the given reason (end of input, shutdown).
+func (t *Table) Flush(reason Reason) {
+	for t.closed.head != nilSlot {
+		t.expire(t.closed.head, t.flows[t.closed.head].closeReason)
+	}
+	for t.lru.head != nilSlot {
+		t.expire(t.lru.head, reason)
+	}
+}
+
+// Each calls fn for every active flow, oldest first.
+func (t *Table) Each(fn func(slot int32, f *Flow)) {
+	for s := t.lru.head; s != nilSlot; s = t.flows[s].next {
+		fn(s, &t.flows[s])
+	}
+	for s := t.closed.head; s != nilSlot; s = t.flows[s].next {
+		fn(s, &t.flows[s])
+	}
+}
+
+func (l *list) pushBack(flows []Flow, s int32) {
+	f := &flows[s]
+	f.prev, f.next = l.tail, nilSlot
+	if l.tail != nilSlot {
+		flows[l.tail].next = s
+	} else {
+		l.head = s
+	}
+	l.tail = s
+}
+
+func (l *list) remove(flows []Flow, s int32) {
+	f := &flows[s]
+	if f.prev != nilSlot {
+		flows[f.prev].next = f.next
+	} else {
+		l.head = f.next
+	}
+	if f.next != nilSlot {
+		flows[f.next].prev = f.prev
+	} else {
+		l.tail = f.prev
+	}
+	f.prev, f.next = nilSlot, nilSlot
+}
