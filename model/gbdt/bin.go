@@ -54,21 +54,37 @@ func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
 		nSample = len(rows)
 	}
 	parallelFor(nf, threads, func(f int) {
-		vals := make([]valWeight, 0, nSample)
-		add := func(r int) {
-			v := d.X[r*nf+f]
-			if !math.IsNaN(v) {
-				vals = append(vals, valWeight{v, d.weight(r)})
-			}
-		}
-		if rows == nil {
-			for r := 0; r < d.NRows; r++ {
-				add(r)
+		var vals []valWeight
+		if d.W == nil {
+			// Unweighted: sorting plain float64s is several times faster
+			// than sorting pairs, and this sort dominates binning.
+			v := make([]float64, 0, nSample)
+			each(d.NRows, rows, func(r int) {
+				if x := d.X[r*nf+f]; !math.IsNaN(x) {
+					v = append(v, x)
+				}
+			})
+			slices.Sort(v)
+			vals = make([]valWeight, len(v))
+			for i, x := range v {
+				vals[i] = valWeight{x, 1}
 			}
 		} else {
-			for _, r := range rows {
-				add(int(r))
-			}
+			vals = make([]valWeight, 0, nSample)
+			each(d.NRows, rows, func(r int) {
+				if x := d.X[r*nf+f]; !math.IsNaN(x) {
+					vals = append(vals, valWeight{x, d.W[r]})
+				}
+			})
+			slices.SortFunc(vals, func(a, b valWeight) int {
+				switch {
+				case a.v < b.v:
+					return -1
+				case a.v > b.v:
+					return 1
+				}
+				return 0
+			})
 		}
 		m.uppers[f] = cutPoints(vals, p.MaxBin)
 		m.nbins[f] = len(m.uppers[f]) + 1
@@ -76,21 +92,26 @@ func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
 	return m
 }
 
-// cutPoints returns the upper bounds of all value bins but the last.
+// each calls fn for every sampled row, or every row when rows is nil.
+func each(n int, rows []int32, fn func(r int)) {
+	if rows == nil {
+		for r := 0; r < n; r++ {
+			fn(r)
+		}
+		return
+	}
+	for _, r := range rows {
+		fn(int(r))
+	}
+}
+
+// cutPoints returns the upper bounds of all value bins but the last, given
+// the values sorted ascending.
 func cutPoints(vals []valWeight, maxBin int) []float64 {
 	if len(vals) == 0 {
 		return nil
 	}
-	slices.SortFunc(vals, func(a, b valWeight) int {
-		switch {
-		case a.v < b.v:
-			return -1
-		case a.v > b.v:
-			return 1
-		}
-		return 0
-	})
-	// Merge equal values; the sort above keeps equal values adjacent.
+	// Merge equal values.
 	k := 0
 	for i := 1; i < len(vals); i++ {
 		if vals[i].v == vals[k].v {
