@@ -9,6 +9,7 @@ import (
 // online updates, numerically stable), min and max of a series.
 type moments struct {
 	n        float64
+	sum      float64 // exact for integer series (sizes, ns times): the reported mean is sum/n
 	mean, m2 float64
 	m3, m4   float64
 	min, max float64
@@ -21,6 +22,7 @@ func (m *moments) add(x float64) {
 		m.min = math.Min(m.min, x)
 		m.max = math.Max(m.max, x)
 	}
+	m.sum += x
 	n1 := m.n
 	m.n++
 	n := m.n
@@ -48,6 +50,7 @@ func merge(a, b moments) moments {
 	d2, d3, d4 := d*d, d*d*d, d*d*d*d
 	var r moments
 	r.n = n
+	r.sum = a.sum + b.sum
 	r.mean = a.mean + d*b.n/n
 	r.m2 = a.m2 + b.m2 + d2*a.n*b.n/n
 	r.m3 = a.m3 + b.m3 + d3*a.n*b.n*(a.n-b.n)/(n*n) + 3*d*(a.n*b.m2-b.n*a.m2)/n
@@ -120,11 +123,14 @@ func summarise(m moments, sample []float64) summary {
 	if m.n == 0 {
 		return s
 	}
-	s.min, s.max, s.mean = m.min, m.max, m.mean
+	s.min, s.max, s.mean = m.min, m.max, m.sum/m.n
 	s.variance = m.variance()
 	s.stddev = math.Sqrt(s.variance)
-	if m.mean != 0 {
-		s.cv = s.stddev / math.Abs(m.mean)
+	// The coefficient of variation is only meaningful when the mean is not
+	// lost in rounding next to the values themselves (signed deltas often
+	// average to ~0): below 1e-9 of the largest magnitude it is 0.
+	if scale := math.Max(math.Abs(m.min), math.Abs(m.max)); math.Abs(s.mean) > 1e-9*scale {
+		s.cv = s.stddev / math.Abs(s.mean)
 	}
 	s.skewness = m.skewness()
 	s.kurtosis = m.kurtosis()
