@@ -469,6 +469,9 @@ func (e *emitter) assemble() ([]bpf.Instruction, error) {
 				pc++
 			}
 		}
+		if pc > maxInstructions {
+			return nil, fmt.Errorf("filter: program has %d or more instructions, more than the kernel's limit of %d", pc, maxInstructions)
+		}
 		changed := false
 		for i := range e.code {
 			p := &e.code[i]
@@ -478,9 +481,6 @@ func (e *emitter) assemble() ([]bpf.Instruction, error) {
 			}
 		}
 		if !changed {
-			if pc > maxInstructions {
-				return nil, fmt.Errorf("filter: program has %d instructions, more than the kernel's limit of %d", pc, maxInstructions)
-			}
 			break
 		}
 	}
