@@ -19,7 +19,8 @@
 // Application guess (Meta.Application), first rule that applies:
 //  1. "tls" when a TLS ClientHello or ServerHello parsed;
 //  2. "http" when an HTTP/1.x request or response parsed;
-//  3. "dns" when a DNS message parsed ("mdns" when either port is 5353);
+//  3. "dns" when a DNS message parsed ("mdns" when either port is 5353,
+//     "llmnr" for 5355);
 //  4. "ssh" when an SSH version banner parsed;
 //  5. the name of the well-known service on the server port (transport
 //     aware, see portService), then on the client port, for flows whose

@@ -154,7 +154,7 @@ type sharkFlow struct {
 }
 
 var sharkFields = []string{
-	"ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
+	"frame.protocols", "ip.src", "ip.dst", "ipv6.src", "ipv6.dst",
 	"tcp.srcport", "tcp.dstport", "udp.srcport", "udp.dstport",
 	"tls.handshake.extensions_server_name", "tls.handshake.ja3", "tls.handshake.ja3s",
 	"tls.handshake.ja3_full", "tls.handshake.ja3s_full",
@@ -173,10 +173,14 @@ func needTshark(tb testing.TB) string {
 }
 
 // runTshark dissects path and groups its answers by bidirectional 5-tuple.
-func runTshark(tb testing.TB, tshark, path string) map[flowKey]*sharkFlow {
+// extra are further tshark options (decode-as for services on odd ports).
+// HTTP bodies are not reassembled so that a response whose body the capture
+// cut short still counts, as it does for us.
+func runTshark(tb testing.TB, tshark, path string, extra ...string) map[flowKey]*sharkFlow {
 	tb.Helper()
 	args := []string{"-r", path, "-n", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
-		"-o", "tcp.desegment_tcp_streams:TRUE"}
+		"-o", "tcp.desegment_tcp_streams:TRUE", "-o", "http.desegment_body:FALSE"}
+	args = append(args, extra...)
 	for _, f := range sharkFields {
 		args = append(args, "-e", f)
 	}
@@ -203,8 +207,10 @@ func runTshark(tb testing.TB, tshark, path string) map[flowKey]*sharkFlow {
 		for i, f := range sharkFields {
 			v[f] = c[i]
 		}
+		// The innermost IP header names the flow, as in readCapture.
 		srcS, dstS := last(v["ip.src"]), last(v["ip.dst"])
-		if v["ipv6.src"] != "" && (srcS == "" || strings.Count(v["ipv6.src"], "|") >= 0 && v["ip.src"] == "") {
+		protos := v["frame.protocols"]
+		if strings.LastIndex(protos, ":ipv6") > strings.LastIndex(protos, ":ip:") {
 			srcS, dstS = last(v["ipv6.src"]), last(v["ipv6.dst"])
 		}
 		tcp := v["tcp.srcport"] != ""
@@ -347,16 +353,27 @@ func (c *comparison) check(field string, k flowKey, ours, theirs string) {
 
 // compareCapture runs both sides over one capture and compares, per flow,
 // our first values with tshark's first values.
-func compareCapture(tb testing.TB, tshark, path string) *comparison {
+//
+// Scope, by design: TLS fields are compared on TCP flows only (tshark also
+// decrypts QUIC Initials), DNS fields on flows with a DNS port only (tshark
+// also decodes DNSCrypt and DNS on other ports heuristically).
+func compareCapture(tb testing.TB, tshark, path string, extra ...string) *comparison {
 	tb.Helper()
 	ours := readCapture(tb, path)
-	theirs := runTshark(tb, tshark, path)
+	theirs := runTshark(tb, tshark, path, extra...)
 	c := &comparison{flows: len(ours), checked: map[string]int{}}
 	for k, fl := range ours {
 		m := fl.st.Result()
 		sf := theirs[k]
 		if sf == nil {
 			sf = &sharkFlow{}
+		}
+		if !k.tcp { // QUIC and HTTP over UDP (SSDP) are out of scope
+			sf.sni, sf.ja3, sf.ja3s, sf.ja3Full, sf.ja3sFull = nil, nil, nil, nil, nil
+			sf.host, sf.method, sf.ua, sf.respCodes = nil, nil, nil, nil
+		}
+		if !isDNSPort(k.a.Port()) && !isDNSPort(k.b.Port()) {
+			sf.qname, sf.rqname, sf.rcode = nil, nil, nil
 		}
 		c.addSet("sni", asShark(m.TLSSNI), firstOr(sf.sni))
 		c.addSet("ja3", m.JA3Hash, firstOr(sf.ja3))
@@ -425,15 +442,20 @@ func compareCapture(tb testing.TB, tshark, path string) *comparison {
 }
 
 // TestAgainstTsharkAll compares every capture named in $APPMETA_CAPTURES
-// (space-separated paths); a development aid for surveying many files.
+// (space-separated paths), with $APPMETA_TSHARK_ARGS passed to tshark; a
+// development aid for surveying many files.
 func TestAgainstTsharkSurvey(t *testing.T) {
 	list := os.Getenv("APPMETA_CAPTURES")
 	if list == "" {
 		t.Skip("set APPMETA_CAPTURES to a space-separated list of captures to survey")
 	}
 	tshark := needTshark(t)
+	var extra []string
+	if e := os.Getenv("APPMETA_TSHARK_ARGS"); e != "" {
+		extra = strings.Fields(e)
+	}
 	for _, p := range strings.Fields(list) {
-		c := compareCapture(t, tshark, p)
+		c := compareCapture(t, tshark, p, extra...)
 		t.Logf("%s: %d flows, checked %v, %d mismatches", p, c.flows, c.checked, len(c.mismatches))
 		for i, m := range c.mismatches {
 			if i >= 10 {

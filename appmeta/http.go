@@ -252,17 +252,41 @@ func parseUint(b []byte) (int64, bool) {
 	return n, true
 }
 
+// maxRespHead bounds a response head carried over to the next segment.
+const maxRespHead = 4096
+
 // respCounter follows the server direction of an HTTP/1.x connection and
-// counts responses. It needs no buffer: a response head is looked for at
-// the start of each segment and, where Content-Length framing is known,
-// right after the previous body inside a segment.
+// counts responses. It looks for a response head at the start of each
+// segment and, where Content-Length framing is known, right after the
+// previous body. A head cut by a segment end is carried in a small buffer,
+// reused for the whole flow, so a steady stream allocates nothing.
 type respCounter struct {
 	nextSeq   uint32
 	seqValid  bool
-	bodyLeft  int64 // bytes of body still to skip; -1 when framing is unknown
-	heads     int   // status lines seen, interim ones included
+	bodyLeft  int64  // bytes of body still to skip; -1 when framing is unknown
+	head      []byte // partial response head from the previous segment
+	counted   bool   // the carried head's status was already counted
+	heads     int    // status lines seen, interim ones included
 	responses int
 	success   int
+}
+
+func (c *respCounter) count(code int) {
+	c.heads++
+	if code >= 200 {
+		c.responses++
+		if code < 400 {
+			c.success++
+		}
+	}
+}
+
+// couldBeStatusPrefix reports whether p may be the start of a status line
+// cut short.
+func couldBeStatusPrefix(p []byte) bool {
+	const v = "HTTP/1."
+	n := min(len(p), len(v))
+	return len(p) < 13 && string(p[:n]) == v[:n]
 }
 
 func (c *respCounter) segment(isTCP bool, seq uint32, p []byte) {
@@ -276,12 +300,43 @@ func (c *respCounter) segment(isTCP bool, seq uint32, p []byte) {
 				p = p[d:] // keep only the new tail
 			} else if d < 0 {
 				c.bodyLeft = -1 // bytes lost: framing unknown
+				c.head = c.head[:0]
 			}
 		}
 		c.nextSeq = end
 		c.seqValid = true
 	}
 	atStart := true
+	if len(c.head) > 0 {
+		old := len(c.head)
+		take := min(len(p), maxRespHead-old)
+		c.head = append(c.head, p[:take]...)
+		h, ok := parseStatusHead(c.head)
+		switch {
+		case !ok && couldBeStatusPrefix(c.head) && take == len(p):
+			return // still too short to tell
+		case !ok:
+			c.head, c.bodyLeft = c.head[:0], -1
+			return
+		}
+		if !c.counted {
+			c.count(h.code)
+			c.counted = true
+		}
+		if h.hdrLen < 0 {
+			if take < len(p) || len(c.head) >= maxRespHead {
+				c.head, c.bodyLeft = c.head[:0], -1
+			}
+			return
+		}
+		c.head = c.head[:0]
+		p = p[h.hdrLen-old:]
+		c.bodyLeft = h.bodyLen
+		if h.bodyLen < 0 {
+			return
+		}
+		atStart = false
+	}
 	for len(p) > 0 {
 		if c.bodyLeft > 0 {
 			// A status line at a segment start while we think we are in a
@@ -299,17 +354,23 @@ func (c *respCounter) segment(isTCP bool, seq uint32, p []byte) {
 		}
 		h, ok := parseStatusHead(p)
 		if !ok {
+			if c.bodyLeft == 0 && couldBeStatusPrefix(p) {
+				c.head, c.counted = append(c.head[:0], p...), false
+				return
+			}
 			c.bodyLeft = -1
 			return
 		}
-		c.heads++
-		if h.code >= 200 {
-			c.responses++
-			if h.code < 400 {
-				c.success++
+		c.count(h.code)
+		if h.hdrLen < 0 {
+			if len(p) < maxRespHead {
+				c.head, c.counted = append(c.head[:0], p...), true
+				return
 			}
+			c.bodyLeft = -1
+			return
 		}
-		if h.hdrLen < 0 || h.bodyLen < 0 {
+		if h.bodyLen < 0 {
 			c.bodyLeft = -1
 			return
 		}

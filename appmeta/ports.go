@@ -129,4 +129,5 @@ func tlsPort(port uint16) bool {
 	return false
 }
 
-func isDNSPort(port uint16) bool { return port == 53 || port == 5353 }
+// isDNSPort: DNS, multicast DNS and LLMNR share the message format.
+func isDNSPort(port uint16) bool { return port == 53 || port == 5353 || port == 5355 }

@@ -126,10 +126,16 @@ func (s *State) Observe(dir int, isTCP bool, seq uint32, payload []byte) {
 		}
 		ds = &s.d.dir[dir]
 		ds.kind, ds.tentative = k, tentative
-		if k == kindHTTPReq && s.d.dir[1-dir].kind == kindNone && s.flags&doneFlag(1-dir) == 0 {
-			// The other side of an HTTP request is an HTTP response
-			// stream, whatever its first bytes look like.
-			s.d.dir[1-dir].kind = kindHTTPResp
+		if o := &s.d.dir[1-dir]; o.kind == kindNone && s.flags&doneFlag(1-dir) == 0 {
+			// The other side answers in the same protocol, whatever its
+			// first bytes look like (an alert before a ServerHello, a
+			// response that arrived out of order).
+			switch k {
+			case kindHTTPReq:
+				o.kind = kindHTTPResp
+			case kindTLS:
+				o.kind = kindTLS
+			}
 		}
 	}
 	if ds.kind == kindHTTPResp {
@@ -140,9 +146,20 @@ func (s *State) Observe(dir int, isTCP bool, seq uint32, payload []byte) {
 		if !ds.tentative {
 			// Common case: the whole message is in the first segment and
 			// is parsed in place.
-			if st := s.parse(dir, payload, false); st != needMore {
+			switch s.parse(dir, payload, false) {
+			case parsed:
 				s.finish(dir)
 				return
+			case failed:
+				// A later segment that arrived first can look like a
+				// record start; on a port of interest wait for the real
+				// start, otherwise give up.
+				pk := s.portKind(dir)
+				if pk == kindNone {
+					s.finish(dir)
+					return
+				}
+				ds.kind, ds.tentative = pk, true
 			}
 		}
 		ds.buffering = true
@@ -193,21 +210,30 @@ func (s *State) classify(dir int, p []byte) (kind, bool) {
 	case len(p) >= 4 && string(p[:4]) == "SSH-":
 		return kindSSH, false
 	}
-	if s.flags&flagPorts == 0 {
-		return kindNone, false
-	}
-	if s.cport == 53 || s.sport == 53 {
+	if s.flags&flagPorts != 0 && (s.cport == 53 || s.sport == 53) {
 		return kindDNSTCP, false
+	}
+	if k := s.portKind(dir); k != kindNone {
+		return k, true
+	}
+	return kindNone, false
+}
+
+// portKind is the parser the server port suggests for a direction whose
+// first bytes did not identify it.
+func (s *State) portKind(dir int) kind {
+	if s.flags&flagPorts == 0 {
+		return kindNone
 	}
 	switch {
 	case tlsPort(s.sport):
-		return kindTLS, true
+		return kindTLS
 	case s.sport == 22:
-		return kindSSH, true
+		return kindSSH
 	case dir == 0 && (s.sport == 80 || s.sport == 8080):
-		return kindHTTPReq, true
+		return kindHTTPReq
 	}
-	return kindNone, false
+	return kindNone
 }
 
 // parse runs a direction's parser over the bytes known from its start.
@@ -232,14 +258,20 @@ func (s *State) parse(dir int, p []byte, capped bool) status {
 			d.ssh[dir] = banner
 		}
 	case kindDNSTCP:
+		// Only the header and question are needed, so a long message
+		// (a zone transfer, a big signed answer) need not be complete.
 		st = needMore
 		if len(p) >= 2 {
 			n := int(p[0])<<8 | int(p[1])
-			if len(p) >= 2+n {
+			msg := p[2:]
+			if len(msg) > n {
+				msg = msg[:n]
+			}
+			switch {
+			case s.recordDNS(msg):
+				st = parsed
+			case len(msg) == n:
 				st = failed
-				if s.recordDNS(p[2 : 2+n]) {
-					st = parsed
-				}
 			}
 		}
 	default:
@@ -252,6 +284,15 @@ func (s *State) parse(dir int, p []byte, capped bool) status {
 }
 
 func (s *State) parseTLS(p []byte) status {
+	// A server may send a warning alert (or a stray change_cipher_spec)
+	// before its ServerHello: skip a few such records.
+	for i := 0; i < 4 && len(p) >= 5 && (p[0] == 20 || p[0] == 21) && p[1] == 3; i++ {
+		n := 5 + (int(p[3])<<8 | int(p[4]))
+		if len(p) < n {
+			return needMore
+		}
+		p = p[n:]
+	}
 	if len(p) < 6 {
 		if len(p) >= 3 && !looksTLS(p) {
 			return failed
@@ -398,8 +439,11 @@ func (s *State) application(m *Meta) string {
 	case d.hasReq || d.resp.heads > 0:
 		return "http"
 	case d.hasQ || d.hasR || d.rqtype != 0:
-		if s.cport == 5353 || s.sport == 5353 {
+		switch {
+		case s.cport == 5353 || s.sport == 5353:
 			return "mdns"
+		case s.cport == 5355 || s.sport == 5355:
+			return "llmnr"
 		}
 		return "dns"
 	case m.SSHClient != "" || m.SSHServer != "":
