@@ -275,12 +275,7 @@ func (c *compiler) host(p *primNode) cond {
 	if addr.Is6() {
 		return cAnd{c.linkTest(etherTypeIPv6), byDir(p.dir, addr6Test(c.offNL+8, p.prefix), addr6Test(c.offNL+24, p.prefix))}
 	}
-	b := addr.As4()
-	v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-	mask := ^uint32(0)
-	if p.prefix.Bits() < 32 {
-		mask = ^(^uint32(0) >> p.prefix.Bits())
-	}
+	v, mask := v4(addr), p.mask4
 	word := func(off uint32) cond {
 		if mask == 0 {
 			return cConst(true)

@@ -89,7 +89,8 @@ type primNode struct {
 	kind   kind
 	proto  proto
 	dir    dir
-	prefix netip.Prefix // kHost
+	prefix netip.Prefix // kHost: the address; for IPv6 also its prefix length
+	mask4  uint32       // kHost, IPv4: the mask ("mask" may be non-contiguous, as in tcpdump)
 	lo, hi uint16       // kPort
 	num    uint32       // kIPProto protocol, kVlan id, kGreater/kLess length
 	hasNum bool         // kVlan: an id was given
@@ -221,6 +222,14 @@ func (p *parser) parseUnary(depth int) (node, error) {
 }
 
 func (p *parser) parsePrimitive() (node, error) {
+	n, err := p.parsePrimitive1()
+	if prim, ok := n.(*primNode); ok && prim.kind != kHost && prim.kind != kPort {
+		p.last = nil // "tcp and 1.2.3.4" is an error in tcpdump, not "tcp and host 1.2.3.4"
+	}
+	return n, err
+}
+
+func (p *parser) parsePrimitive1() (node, error) {
 	t := p.peek()
 	w := strings.ToLower(t.text)
 	switch w {
@@ -273,15 +282,15 @@ func (p *parser) parsePrimitive() (node, error) {
 	if _, isTyp := typWords[w]; isTyp || w == "src" || w == "dst" {
 		return p.parseQualified(t.pos, qual{})
 	}
-	// A bare identifier takes the qualifiers of the previous primitive, or is
-	// a host or net when it looks like an address.
-	q := qual{}
-	if p.last != nil {
-		q = *p.last
-	} else if !looksLikeAddr(t.text) {
+	// A bare identifier takes the qualifiers of the previous primitive, if
+	// that primitive had an identifier; tcpdump rejects it otherwise.
+	if p.last == nil {
+		if _, isNum := parseUint(t.text); isNum || looksLikeAddr(t.text) {
+			return nil, p.errAt(t, fmt.Sprintf("%q needs a qualifier such as host, net, port, src or dst", t.text))
+		}
 		return nil, p.errAt(t, fmt.Sprintf("unknown or unsupported primitive %q", t.text))
 	}
-	return p.parseID(t.pos, q)
+	return p.parseID(t.pos, *p.last)
 }
 
 func looksLikeAddr(s string) bool {
@@ -356,7 +365,7 @@ func (p *parser) parseID(pos int, q qual) (node, error) {
 		default:
 			return nil, p.errAt(t, fmt.Sprintf("'%s' qualifier cannot be applied to a host or net", q.proto))
 		}
-		prefix, err := p.parseAddr(t, ty == typNet)
+		prefix, mask4, err := p.parseAddr(t, ty == typNet)
 		if err != nil {
 			return nil, err
 		}
@@ -366,7 +375,7 @@ func (p *parser) parseID(pos int, q qual) (node, error) {
 		if prefix.Addr().Is4() && q.proto == protoIP6 {
 			return nil, p.errAt(t, "'ip6' qualifier cannot be applied to an IPv4 address")
 		}
-		prim.kind, prim.prefix = kHost, prefix
+		prim.kind, prim.prefix, prim.mask4 = kHost, prefix, mask4
 	case typPort, typPortRange:
 		switch q.proto {
 		case protoNone, protoTCP, protoUDP, protoSCTP:
@@ -383,6 +392,10 @@ func (p *parser) parseID(pos int, q qual) (node, error) {
 		} else {
 			lo, hi, ok := parsePortRange(t.text)
 			if !ok {
+				lo, ok = parsePort(t.text) // tcpdump takes "portrange 10" as 10-10
+				hi = lo
+			}
+			if !ok {
 				return nil, p.errAt(t, fmt.Sprintf("bad port range %q (want LOW-HIGH)", t.text))
 			}
 			prim.lo, prim.hi = lo, hi
@@ -393,24 +406,24 @@ func (p *parser) parseID(pos int, q qual) (node, error) {
 
 // parseAddr reads a host address, or for a net an address with an optional
 // "/len" or "mask M"; an IPv4 net may be written with fewer than four octets.
-func (p *parser) parseAddr(t token, isNet bool) (netip.Prefix, error) {
+func (p *parser) parseAddr(t token, isNet bool) (netip.Prefix, uint32, error) {
 	addr, err := netip.ParseAddr(t.text)
 	bits := -1
 	if err != nil || addr.Zone() != "" {
 		if !isNet {
 			if looksLikeAddr(t.text) {
-				return netip.Prefix{}, p.errAt(t, fmt.Sprintf("bad host address %q", t.text))
+				return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("bad host address %q", t.text))
 			}
-			return netip.Prefix{}, p.errAt(t, fmt.Sprintf("%q is not an address; name resolution is not supported", t.text))
+			return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("%q is not an address; name resolution is not supported", t.text))
 		}
 		a, n, ok := parsePartialV4Net(t.text)
 		if !ok {
-			return netip.Prefix{}, p.errAt(t, fmt.Sprintf("bad network address %q", t.text))
+			return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("bad network address %q", t.text))
 		}
 		addr, bits = a, n
 	}
 	if !addr.Is4() && !addr.Is6() || addr.Is4In6() {
-		return netip.Prefix{}, p.errAt(t, fmt.Sprintf("unsupported address %q", t.text))
+		return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("unsupported address %q", t.text))
 	}
 	maxBits := addr.BitLen()
 	if bits < 0 {
@@ -422,40 +435,45 @@ func (p *parser) parseAddr(t token, isNet bool) (netip.Prefix, error) {
 			p.next()
 			l, err := p.parseNumber("prefix length", uint32(maxBits))
 			if err != nil {
-				return netip.Prefix{}, err
+				return netip.Prefix{}, 0, err
 			}
 			bits = int(l)
 		case isWord(n, "mask"):
 			p.next()
 			m := p.peek()
 			if m.kind != tokWord {
-				return netip.Prefix{}, p.errAt(m, "expected a netmask after 'mask'")
+				return netip.Prefix{}, 0, p.errAt(m, "expected a netmask after 'mask'")
 			}
 			p.next()
 			if !addr.Is4() {
-				return netip.Prefix{}, p.errAt(m, "'mask' applies only to IPv4 networks; use /len")
+				return netip.Prefix{}, 0, p.errAt(m, "'mask' applies only to IPv4 networks; use /len")
 			}
 			ma, err := netip.ParseAddr(m.text)
 			if err != nil || !ma.Is4() {
-				return netip.Prefix{}, p.errAt(m, fmt.Sprintf("bad netmask %q", m.text))
+				return netip.Prefix{}, 0, p.errAt(m, fmt.Sprintf("bad netmask %q", m.text))
 			}
 			b := ma.As4()
-			v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-			ones := 0
-			for ones < 32 && v&(1<<(31-ones)) != 0 {
-				ones++
+			mask := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+			if v4(addr)&^mask != 0 {
+				return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("non-network bits set in %s mask %s", addr, ma))
 			}
-			if ones < 32 && v<<ones != 0 {
-				return netip.Prefix{}, p.errAt(m, fmt.Sprintf("netmask %q is not contiguous", m.text))
-			}
-			bits = ones
+			return netip.PrefixFrom(addr, 32), mask, nil
 		}
 	}
 	prefix := netip.PrefixFrom(addr, bits)
 	if prefix.Masked().Addr() != addr {
-		return netip.Prefix{}, p.errAt(t, fmt.Sprintf("non-network bits set in %s/%d", addr, bits))
+		return netip.Prefix{}, 0, p.errAt(t, fmt.Sprintf("non-network bits set in %s/%d", addr, bits))
 	}
-	return prefix, nil
+	var mask4 uint32
+	if addr.Is4() && bits > 0 {
+		mask4 = ^(^uint32(0) >> bits)
+	}
+	return prefix, mask4, nil
+}
+
+func v4(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
 }
 
 // parsePartialV4 parses "10", "10.1", "10.1.2" or a full dotted quad.

@@ -3,6 +3,7 @@ package filter
 import (
 	"bytes"
 	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -183,4 +184,28 @@ func ourCount(pkts []testPacket, expr string) (int, error) {
 		}
 	}
 	return n, nil
+}
+
+// Every expression we reject as a syntax error, tcpdump rejects too, except
+// the few documented divergences.
+func TestSyntaxErrorsAgreeWithTcpdump(t *testing.T) {
+	tcpdump, err := exec.LookPath("tcpdump")
+	if err != nil {
+		t.Skip("tcpdump not installed (apt-get install -y tcpdump); skipping the comparison with libpcap")
+	}
+	// An empty Ethernet capture gives tcpdump a link type to compile for.
+	empty := filepath.Join(t.TempDir(), "empty.pcap")
+	hdr := []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0}
+	if err := os.WriteFile(empty, hdr, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range syntaxErrorCases {
+		if c.tcpdumpAccepts {
+			continue
+		}
+		out, err := exec.Command(tcpdump, "-d", "-r", empty, c.expr).CombinedOutput()
+		if err == nil {
+			t.Errorf("%q: we reject it (%s) but tcpdump compiles it:\n%s", c.expr, c.msg, out)
+		}
+	}
 }
