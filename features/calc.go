@@ -3,6 +3,8 @@ package features
 import (
 	"net/netip"
 
+	"github.com/flowclass/flowclass/appmeta"
+
 	"github.com/flowclass/flowclass/flow"
 )
 
@@ -33,6 +35,9 @@ type calc struct {
 	piatDelta [3]summary // index 0 unused
 	active    moments
 	idle      moments
+	app       appmeta.Meta
+	appNums   []float64
+	appStrs   []string
 
 	// Scratch series, reused between flows.
 	buf [10][]float64
@@ -163,4 +168,8 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 	c.piatDelta[1] = summarise(f.piatDelta, c.buf[8])
 	c.piatDelta[2] = summarise(b.piatDelta, c.buf[9])
 	c.active, c.idle = a.finishActive()
+	c.app = a.app.s.Result()
+	c.appNums = c.app.AppendNumbers(c.appNums[:0])
+	c.appStrs = c.app.AppendStrings(c.appStrs[:0])
+	copy(rec.Meta, c.appStrs)
 }

@@ -109,14 +109,13 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	a := &e.accs[slot]
 	if created {
 		a.reset(p, e.pool.get(), e.pool.max)
+		a.app.init(p, dir == flow.Forward)
 	}
 	if len(a.samples) == cap(a.samples) && len(a.samples) < a.maxKeep {
 		a.samples = e.pool.grow(a.samples)
 	}
 	a.add(p, dir, e.act)
-	if p.PayloadLen > 0 {
-		a.app.observe(int(dir), p)
-	}
+	a.app.observe(int(dir), p)
 }
 
 // Sweep expires flows whose timeouts passed by packet time now (ns); live
@@ -168,7 +167,6 @@ func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason) {
 	r.First, r.Last = a.firstTS, a.lastTS
 	r.Expiration = reason
 	r.Source = e.source
-	a.app.meta(r.Meta)
 	e.calc.prepare(r, a)
 	for i := range e.schema.Features {
 		r.Values[i] = clean(e.schema.Features[i].value(&e.calc))

@@ -130,7 +130,7 @@ func TestHandWorkedTCPSession(t *testing.T) {
 		// Bulk: bwd packets at 60..100 ms; it becomes a bulk at the 4th (90 ms).
 		"dst2src_bulk_bytes_avg": 5000, "dst2src_bulk_packets_avg": 5, "dst2src_bulk_rate": 5000 / 0.040,
 		"src2dst_bulk_bytes_avg": 0,
-		"subflow_count": 2, "src2dst_subflow_packets": 3, "dst2src_subflow_bytes": 2725,
+		"subflow_count":          2, "src2dst_subflow_packets": 3, "dst2src_subflow_bytes": 2725,
 		// Sizes.
 		"src2dst_min_ps": 60, "src2dst_max_ps": 154, "src2dst_mean_ps": 454.0 / 6, "src2dst_median_ps": 60,
 		"src2dst_mode_ps": 60, "src2dst_p90_ps": 107, // sorted 60×5,154: h = 0.9*5 = 4.5 → 60 + 0.5*(154-60)
