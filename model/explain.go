@@ -1,0 +1,80 @@
+package model
+
+import (
+	"math"
+	"sort"
+)
+
+// Contribution is one feature's share of a row's score.
+type Contribution struct {
+	Feature      string
+	Value        float64 // the feature's value in the row
+	Contribution float64 // in log-odds; positive pushes towards the positive class
+}
+
+// Contributions writes every model feature's path attribution (Saabas) for
+// one schema row into out (model order, len(Features())) and returns the
+// bias, so that bias + sum(out) is the row's margin. Walking the row down
+// each tree, a split adds (expected value of the child taken - expected
+// value of the node) to the feature it splits on; the bias is the sum of the
+// trees' root values. A row shorter than the schema gives NaN and zeros.
+func (s *Scorer) Contributions(row []float64, out []float64) float64 {
+	out = out[:len(s.features)]
+	for i := range out {
+		out[i] = 0
+	}
+	if len(row) < s.schemaLen {
+		return math.NaN()
+	}
+	x := s.gather(row)
+	var bias float64
+	for ti := range s.trees.trees {
+		t := &s.trees.trees[ti]
+		if len(t.left) == 0 {
+			bias += t.leafValue[0]
+			continue
+		}
+		bias += t.nodeValue[0]
+		j := int32(0)
+		for {
+			c := t.right[j]
+			if t.goesLeft(j, x[t.feature[j]]) {
+				c = t.left[j]
+			}
+			var v float64
+			if c < 0 {
+				v = t.leafValue[^c]
+			} else {
+				v = t.nodeValue[c]
+			}
+			out[t.feature[j]] += v - t.nodeValue[j]
+			if c < 0 {
+				break
+			}
+			j = c
+		}
+	}
+	return bias
+}
+
+// Explain returns the k features with the largest |contribution| to this
+// row's score, largest first (all features that contributed when k <= 0).
+// Features no split on the row's paths used are left out.
+func (s *Scorer) Explain(row []float64, k int) []Contribution {
+	if math.IsNaN(s.Contributions(row, s.contrib)) {
+		return nil
+	}
+	var list []Contribution
+	for i, c := range s.contrib {
+		if c != 0 {
+			list = append(list, Contribution{Feature: s.features[i], Value: row[s.cols[i]], Contribution: c})
+		}
+	}
+	sort.SliceStable(list, func(a, b int) bool {
+		return math.Abs(list[a].Contribution) > math.Abs(list[b].Contribution)
+	})
+	if k > 0 && len(list) > k {
+		list = list[:k]
+	}
+	return list
+}
