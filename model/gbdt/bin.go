@@ -49,28 +49,26 @@ func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
 		maxVal: make([]float64, nf),
 	}
 	rows := sampleRows(d.NRows, p.BinSampleRows, p.Seed)
-	nSample := d.NRows
-	if rows != nil {
-		nSample = len(rows)
-	}
-	parallelFor(nf, threads, func(f int) {
-		var vals []valWeight
+	// Per-worker buffers: fresh ones per feature make the GC work hard.
+	fbuf := make([][]float64, threads)
+	vbuf := make([][]valWeight, threads)
+	parallelWorkers(nf, threads, func(t, f int) {
+		vals := vbuf[t][:0]
 		if d.W == nil {
 			// Unweighted: sorting plain float64s is several times faster
 			// than sorting pairs, and this sort dominates binning.
-			v := make([]float64, 0, nSample)
+			v := fbuf[t][:0]
 			each(d.NRows, rows, func(r int) {
 				if x := d.X[r*nf+f]; !math.IsNaN(x) {
 					v = append(v, x)
 				}
 			})
 			slices.Sort(v)
-			vals = make([]valWeight, len(v))
-			for i, x := range v {
-				vals[i] = valWeight{x, 1}
+			for _, x := range v {
+				vals = append(vals, valWeight{x, 1})
 			}
+			fbuf[t] = v
 		} else {
-			vals = make([]valWeight, 0, nSample)
 			each(d.NRows, rows, func(r int) {
 				if x := d.X[r*nf+f]; !math.IsNaN(x) {
 					vals = append(vals, valWeight{x, d.W[r]})
@@ -86,6 +84,7 @@ func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
 				return 0
 			})
 		}
+		vbuf[t] = vals
 		m.uppers[f] = cutPoints(vals, p.MaxBin)
 		m.nbins[f] = len(m.uppers[f]) + 1
 	})
@@ -173,7 +172,7 @@ func cutBetween(lo, hi float64) float64 {
 	return mid
 }
 
-// binOf maps one raw value to its bin.
+// binOf maps one raw value to its bin by binary search.
 func binOf(uppers []float64, x float64) uint8 {
 	if math.IsNaN(x) {
 		return 0
@@ -190,11 +189,43 @@ func binOf(uppers []float64, x float64) uint8 {
 	return uint8(lo + 1)
 }
 
+// paddedCuts is a feature's cut points padded with +Inf to 256 entries so
+// that binFast can run a fixed 8-step search without branches to mispredict.
+type paddedCuts [256]float64
+
+func newPaddedCuts(uppers []float64) *paddedCuts {
+	var p paddedCuts
+	copy(p[:], uppers)
+	for i := len(uppers); i < len(p); i++ {
+		p[i] = math.Inf(1)
+	}
+	return &p
+}
+
+// binFast equals binOf: it counts the cut points below x (at most 254
+// real ones, so the count stays below 255) and adds one.
+func (p *paddedCuts) binFast(x float64) uint8 {
+	if x != x {
+		return 0
+	}
+	pos := 0
+	for step := 128; step > 0; step >>= 1 {
+		if p[uint8(pos+step-1)] < x {
+			pos += step
+		}
+	}
+	return uint8(pos + 1)
+}
+
 // binMatrix bins every value of d into a column-major uint8 matrix
 // (bins[f*NRows+r]) and records each feature's range.
 func (m *binMapper) binMatrix(d *Dataset, threads int) []uint8 {
 	n, nf := d.NRows, d.NCols
 	bins := make([]uint8, n*nf)
+	cuts := make([]*paddedCuts, nf)
+	for f := range cuts {
+		cuts[f] = newPaddedCuts(m.uppers[f])
+	}
 	const block = 2048
 	nBlocks := (n + block - 1) / block
 	type rng struct{ lo, hi []float64 }
@@ -210,12 +241,12 @@ func (m *binMapper) binMatrix(d *Dataset, threads int) []uint8 {
 		r0 := b * block
 		r1 := min(r0+block, n)
 		lo, hi := ranges[t].lo, ranges[t].hi
-		for f := 0; f < nf; f++ {
-			up := m.uppers[f]
-			col := bins[f*n : (f+1)*n]
-			for r := r0; r < r1; r++ {
-				x := d.X[r*nf+f]
-				col[r] = binOf(up, x)
+		// Rows outer: X is read sequentially, and each column's writes
+		// advance sequentially too.
+		for r := r0; r < r1; r++ {
+			row := d.X[r*nf : (r+1)*nf]
+			for f, x := range row {
+				bins[f*n+r] = cuts[f].binFast(x)
 				if x < lo[f] {
 					lo[f] = x
 				}

@@ -549,3 +549,34 @@ func TestFeatureNamesWritten(t *testing.T) {
 		t.Fatalf("tree_sizes do not add up to the trees block")
 	}
 }
+
+// The constraints hold in every leaf, also on the count-histogram path
+// (MinSamplesLeaf > 1), and that path still agrees with the written model.
+func TestLeafConstraints(t *testing.T) {
+	d := xorData(3000, 5, 0.1, 0.05, 70)
+	p := fastParams()
+	p.MinSamplesLeaf = 40
+	p.MinChildWeight = 5
+	p.MaxDepth, p.MaxLeaves = 0, 16
+	p.Subsample = 0.9
+	e, f, err := train(d, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, tr := range e.trees {
+		if tr.numLeaves() > 16 {
+			t.Fatalf("tree %d has %d leaves", i, tr.numLeaves())
+		}
+		for l := range tr.leafCount {
+			if tr.numLeaves() > 1 && (tr.leafCount[l] < 40 || tr.leafHess[l] < 5) {
+				t.Fatalf("tree %d leaf %d: %d rows, hessian %v", i, l, tr.leafCount[l], tr.leafHess[l])
+			}
+		}
+	}
+	for r := 0; r < d.NRows; r++ {
+		if got := e.PredictRaw(d.row(r)); math.Abs(got-f[r]) > 1e-9 {
+			t.Fatalf("row %d: model %v, training score %v", r, got, f[r])
+		}
+	}
+	_, _ = loadLeaves(t, e, true)
+}

@@ -3,14 +3,15 @@ package gbdt
 // gpair is one row's gradient and hessian of the weighted logistic loss.
 type gpair struct{ g, h float64 }
 
-// histEntry accumulates the rows that fall into one bin.
-type histEntry struct {
+// histEntry accumulates the gradient pairs of the rows in one bin. Row
+// counts live in a separate histogram that is only built when
+// MinSamplesLeaf > 1: leaving them out keeps the hot loop to two adds.
+type histEntry struct{ g, h float64 }
+
+// nodeSum is the totals of a node.
+type nodeSum struct {
 	g, h float64
 	n    int64
-}
-
-func (a histEntry) sub(b histEntry) histEntry {
-	return histEntry{a.g - b.g, a.h - b.h, a.n - b.n}
 }
 
 // buildFeature fills h (the histogram of one feature, cleared by the caller)
@@ -23,7 +24,13 @@ func buildFeature(h *[256]histEntry, col []uint8, idx []int32, og []gpair) {
 		p := og[i]
 		e.g += p.g
 		e.h += p.h
-		e.n++
+	}
+}
+
+// countFeature adds the rows idx of column col to the count histogram c.
+func countFeature(c *[256]int64, col []uint8, idx []int32) {
+	for _, r := range idx {
+		c[col[r]]++
 	}
 }
 
@@ -35,7 +42,13 @@ func buildFeatureAll(h *[256]histEntry, col []uint8, gh []gpair) {
 		p := gh[r]
 		e.g += p.g
 		e.h += p.h
-		e.n++
+	}
+}
+
+// countFeatureAll is countFeature for the node holding every row.
+func countFeatureAll(c *[256]int64, col []uint8) {
+	for _, b := range col {
+		c[b]++
 	}
 }
 
@@ -45,7 +58,7 @@ type split struct {
 	bin         int // value bins 1..bin go left
 	defaultLeft bool
 	gain        float64
-	left, right histEntry
+	left, right nodeSum
 }
 
 var noSplit = split{feature: -1}
@@ -66,19 +79,26 @@ func leafScore(g, h, lambda float64) float64 {
 }
 
 // bestSplit scans the histogram h (bin 0 missing, bins 1..nb values) of
-// feature f for a node with totals sum. Gain is XGBoost's loss change
-// (without the 1/2 factor), so MinSplitGain means the same as its gamma.
-// Ties keep the first candidate found, which makes the result deterministic.
-func bestSplit(f int, h []histEntry, nb int, sum histEntry, ru *splitRules) split {
+// feature f for a node with totals sum; cnt is the matching count histogram,
+// nil when MinSamplesLeaf is 1 (then an empty child has zero gain and cannot
+// win). Gain is XGBoost's loss change (without the 1/2 factor), so
+// MinSplitGain means the same as its gamma. Ties keep the first candidate
+// found, which makes the result deterministic.
+func bestSplit(f int, h []histEntry, cnt []int64, nb int, sum nodeSum, ru *splitRules) split {
 	best := noSplit
 	best.gain = ru.minGain
 	if nb < 2 {
 		return best
 	}
 	parent := leafScore(sum.g, sum.h, ru.lambda)
-	miss := h[0]
+	miss := nodeSum{g: h[0].g, h: h[0].h}
+	hasMissing := miss.h > 1e-9*sum.h // subtracted histograms leave rounding residue
+	if cnt != nil {
+		miss.n = cnt[0]
+		hasMissing = miss.n > 0
+	}
 	scan := func(missLeft bool) {
-		var acc histEntry
+		var acc nodeSum
 		if missLeft {
 			acc = miss
 		}
@@ -86,25 +106,29 @@ func bestSplit(f int, h []histEntry, nb int, sum histEntry, ru *splitRules) spli
 			e := h[b]
 			acc.g += e.g
 			acc.h += e.h
-			acc.n += e.n
-			if acc.n < ru.minSamples || acc.h < ru.minChildWeight {
+			if cnt != nil {
+				acc.n += cnt[b]
+				if acc.n < ru.minSamples {
+					continue
+				}
+				if sum.n-acc.n < ru.minSamples {
+					break
+				}
+			}
+			rh := sum.h - acc.h
+			if acc.h < ru.minChildWeight || rh < ru.minChildWeight {
 				continue
 			}
-			r := sum.sub(acc)
-			if r.n < ru.minSamples {
-				break
-			}
-			if r.h < ru.minChildWeight {
-				continue
-			}
-			gain := leafScore(acc.g, acc.h, ru.lambda) + leafScore(r.g, r.h, ru.lambda) - parent
+			rg := sum.g - acc.g
+			gain := leafScore(acc.g, acc.h, ru.lambda) + leafScore(rg, rh, ru.lambda) - parent
 			if gain > best.gain {
-				best = split{feature: f, bin: b, defaultLeft: missLeft, gain: gain, left: acc, right: r}
+				best = split{feature: f, bin: b, defaultLeft: missLeft, gain: gain,
+					left: acc, right: nodeSum{rg, rh, sum.n - acc.n}}
 			}
 		}
 	}
 	scan(false)
-	if miss.n > 0 {
+	if hasMissing {
 		scan(true)
 	} else if best.feature >= 0 {
 		// No missing values reached this node: send future ones to the

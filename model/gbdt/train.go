@@ -19,9 +19,10 @@ const minGainFloor = 1e-6
 // leafState is a leaf of the tree being grown.
 type leafState struct {
 	start, end int // rows idx[start:end]
-	sum        histEntry
+	sum        nodeSum
 	depth      int
 	hist       []histEntry // nil once no longer needed
+	cnt        []int64     // row counts per bin, only with MinSamplesLeaf > 1
 	best       split
 	parent     int32 // internal node pointing here, -1 for the root
 	isLeft     bool
@@ -49,6 +50,8 @@ type trainer struct {
 	featPerm []int
 	active   []int
 	pool     [][]histEntry
+	cpool    [][]int64
+	counts   bool    // build count histograms (MinSamplesLeaf > 1)
 	perFeat  []split // scratch for per-feature results, 2 per feature
 
 	lastLeaves []leafState // leaves of the tree just grown, for applyTree
@@ -127,6 +130,7 @@ func train(d *Dataset, p Params, valid *Dataset) (*Ensemble, []float64, error) {
 		t.off[f+1] = t.off[f] + t.bm.nbins[f] + 1
 	}
 	t.histLen = t.off[t.nf] + 256 // room to view any feature as [256]histEntry
+	t.counts = p.MinSamplesLeaf > 1
 
 	t.gh = make([]gpair, t.n)
 	t.f = make([]float64, t.n)
@@ -241,8 +245,44 @@ func (t *trainer) putHist(h []histEntry) {
 	}
 }
 
+func (t *trainer) getCnt() []int64 {
+	if !t.counts {
+		return nil
+	}
+	if k := len(t.cpool); k > 0 {
+		c := t.cpool[k-1]
+		t.cpool = t.cpool[:k-1]
+		return c
+	}
+	return make([]int64, t.histLen)
+}
+
+func (t *trainer) putCnt(c []int64) {
+	if c != nil {
+		t.cpool = append(t.cpool, c)
+	}
+}
+
+func (t *trainer) release(l *leafState) {
+	t.putHist(l.hist)
+	t.putCnt(l.cnt)
+	l.hist, l.cnt = nil, nil
+}
+
 func (t *trainer) featHist(h []histEntry, f int) *[256]histEntry {
 	return (*[256]histEntry)(h[t.off[f] : t.off[f]+256])
+}
+
+func (t *trainer) featCnt(c []int64, f int) *[256]int64 {
+	return (*[256]int64)(c[t.off[f] : t.off[f]+256])
+}
+
+// cntOf returns feature f's count histogram, nil when counts are off.
+func (t *trainer) cntOf(c []int64, f int) []int64 {
+	if c == nil {
+		return nil
+	}
+	return c[t.off[f] : t.off[f]+t.bm.nbins[f]+1]
 }
 
 func (t *trainer) canSplit(l *leafState) bool {
@@ -285,7 +325,7 @@ func (t *trainer) sampleTree() int {
 	return k
 }
 
-func (t *trainer) leafValue(s histEntry) float64 {
+func (t *trainer) leafValue(s nodeSum) float64 {
 	if s.h+t.p.Lambda <= 0 {
 		return 0
 	}
@@ -295,7 +335,7 @@ func (t *trainer) leafValue(s histEntry) float64 {
 func (t *trainer) growTree() *tree {
 	k := t.sampleTree()
 	full := k == t.n
-	var sum histEntry
+	var sum nodeSum
 	for _, r := range t.idx[:k] {
 		sum.g += t.gh[r].g
 		sum.h += t.gh[r].h
@@ -304,24 +344,20 @@ func (t *trainer) growTree() *tree {
 	root := leafState{start: 0, end: k, sum: sum, parent: -1, best: noSplit}
 	leaves := []leafState{root}
 	if t.canSplit(&leaves[0]) {
-		h := t.getHist()
+		h, c := t.getHist(), t.getCnt()
 		if !full {
 			t.gather(0, k)
 		}
-		act := t.active
-		parallelFor(len(act), t.threads, func(i int) {
-			f := act[i]
-			nb := t.bm.nbins[f]
-			clear(h[t.off[f] : t.off[f]+nb+1])
-			col := t.bins[f*t.n : (f+1)*t.n]
-			if full {
-				buildFeatureAll(t.featHist(h, f), col, t.gh)
-			} else {
-				buildFeature(t.featHist(h, f), col, t.idx[:k], t.og[:k])
-			}
-			t.perFeat[2*i] = bestSplit(f, h[t.off[f]:t.off[f]+nb+1], nb, sum, &t.ru)
+		var idx []int32
+		var og []gpair
+		if !full {
+			idx, og = t.idx[:k], t.og[:k]
+		}
+		t.buildHists(h, c, idx, og, func(i, f int) {
+			o, nb := t.off[f], t.bm.nbins[f]
+			t.perFeat[2*i] = bestSplit(f, h[o:o+nb+1], t.cntOf(c, f), nb, sum, &t.ru)
 		})
-		leaves[0].hist = h
+		leaves[0].hist, leaves[0].cnt = h, c
 		leaves[0].best = t.reduceBest(0)
 	}
 
@@ -339,8 +375,8 @@ func (t *trainer) growTree() *tree {
 		leaves = t.splitLeaf(tr, leaves, li)
 	}
 	for i := range leaves {
-		t.putHist(leaves[i].hist)
 		l := &leaves[i]
+		t.release(l)
 		tr.leafValue = append(tr.leafValue, t.leafValue(l.sum))
 		tr.leafHess = append(tr.leafHess, l.sum.h)
 		tr.leafCount = append(tr.leafCount, l.sum.n)
@@ -423,6 +459,9 @@ func (t *trainer) splitLeaf(tr *tree, leaves []leafState, li int) []leafState {
 	mid := t.partition(l.start, l.end, f, s.bin, s.defaultLeft)
 	left := leafState{start: l.start, end: mid, sum: s.left, depth: l.depth + 1, parent: node, isLeft: true, best: noSplit}
 	right := leafState{start: mid, end: l.end, sum: s.right, depth: l.depth + 1, parent: node, best: noSplit}
+	// Exact row counts come from the partition (the histograms may not
+	// count rows at all).
+	left.sum.n, right.sum.n = int64(mid-l.start), int64(l.end-mid)
 	needL, needR := t.canSplit(&left), t.canSplit(&right)
 	if needL || needR {
 		small, large := &left, &right
@@ -432,38 +471,43 @@ func (t *trainer) splitLeaf(tr *tree, leaves []leafState, li int) []leafState {
 			needSmall, needLarge = needLarge, needSmall
 		}
 		sh, lh := t.getHist(), l.hist
+		sc, lc := t.getCnt(), l.cnt
 		t.gather(small.start, small.end)
 		idx, og := t.idx[small.start:small.end], t.og[small.start:small.end]
-		act := t.active
-		parallelFor(len(act), t.threads, func(i int) {
-			f := act[i]
-			nb := t.bm.nbins[f]
-			o := t.off[f]
-			clear(sh[o : o+nb+1])
-			buildFeature(t.featHist(sh, f), t.bins[f*t.n:(f+1)*t.n], idx, og)
+		t.buildHists(sh, sc, idx, og, func(i, f int) {
+			o, nb := t.off[f], t.bm.nbins[f]
 			if needSmall {
-				t.perFeat[2*i] = bestSplit(f, sh[o:o+nb+1], nb, small.sum, &t.ru)
+				t.perFeat[2*i] = bestSplit(f, sh[o:o+nb+1], t.cntOf(sc, f), nb, small.sum, &t.ru)
 			}
 			if needLarge {
 				ls, ss := lh[o:o+nb+1], sh[o:o+nb+1]
 				for b := range ls {
-					ls[b] = ls[b].sub(ss[b])
+					ls[b].g -= ss[b].g
+					ls[b].h -= ss[b].h
 				}
-				t.perFeat[2*i+1] = bestSplit(f, ls, nb, large.sum, &t.ru)
+				if lc != nil {
+					lcs, scs := lc[o:o+nb+1], sc[o:o+nb+1]
+					for b := range lcs {
+						lcs[b] -= scs[b]
+					}
+				}
+				t.perFeat[2*i+1] = bestSplit(f, ls, t.cntOf(lc, f), nb, large.sum, &t.ru)
 			}
 		})
+		small.hist, small.cnt = sh, sc
+		large.hist, large.cnt = lh, lc
 		if needSmall {
-			small.hist, small.best = sh, t.reduceBest(0)
+			small.best = t.reduceBest(0)
 		} else {
-			t.putHist(sh)
+			t.release(small)
 		}
 		if needLarge {
-			large.hist, large.best = lh, t.reduceBest(1)
+			large.best = t.reduceBest(1)
 		} else {
-			t.putHist(lh)
+			t.release(large)
 		}
 	} else {
-		t.putHist(l.hist)
+		t.release(&l)
 	}
 	leaves[li] = left
 	return append(leaves, right)
@@ -488,4 +532,54 @@ func (t *trainer) applyTree(tr *tree) {
 			}
 		})
 	}
+}
+
+// histBlock rows are run through all features of a group before moving
+// on, so the block's gradients are read from memory once per group rather
+// than once per feature.
+const histBlock = 2048
+
+// buildHists builds the histograms (and count histograms when c != nil) of
+// the active features over rows idx with gradients og, or over every row
+// when idx is nil, then calls after(i, f) for each active feature i. Work is
+// split by feature only and each feature's bins are summed in row order,
+// so the result does not depend on the number of threads.
+func (t *trainer) buildHists(h []histEntry, c []int64, idx []int32, og []gpair, after func(i, f int)) {
+	act := t.active
+	group := max(1, min(16, (len(act)+2*t.threads-1)/(2*t.threads)))
+	nGroups := (len(act) + group - 1) / group
+	rows := len(idx)
+	if idx == nil {
+		rows = t.n
+	}
+	parallelFor(nGroups, t.threads, func(g int) {
+		i0, i1 := g*group, min((g+1)*group, len(act))
+		for _, f := range act[i0:i1] {
+			o, nb := t.off[f], t.bm.nbins[f]
+			clear(h[o : o+nb+1])
+			if c != nil {
+				clear(c[o : o+nb+1])
+			}
+		}
+		for r0 := 0; r0 < rows; r0 += histBlock {
+			r1 := min(r0+histBlock, rows)
+			for _, f := range act[i0:i1] {
+				col := t.bins[f*t.n : (f+1)*t.n]
+				if idx == nil {
+					buildFeatureAll(t.featHist(h, f), col[r0:r1], t.gh[r0:r1])
+					if c != nil {
+						countFeatureAll(t.featCnt(c, f), col[r0:r1])
+					}
+				} else {
+					buildFeature(t.featHist(h, f), col, idx[r0:r1], og[r0:r1])
+					if c != nil {
+						countFeature(t.featCnt(c, f), col, idx[r0:r1])
+					}
+				}
+			}
+		}
+		for i := i0; i < i1; i++ {
+			after(i, act[i])
+		}
+	})
 }

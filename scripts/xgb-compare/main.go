@@ -17,6 +17,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"time"
@@ -191,6 +192,7 @@ func runTrain(args []string) error {
 	maxBin := fs.Int("max-bin", 255, "value bins per feature")
 	modelOut := fs.String("model", "", "write the LightGBM text model here")
 	predOut := fs.String("pred", "", "write test probabilities here")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of training here")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -207,12 +209,23 @@ func runTrain(args []string) error {
 	p := gbdt.DefaultParams()
 	p.NumRounds, p.MaxDepth, p.MaxLeaves, p.LearningRate, p.MaxBin = *rounds, *depth, *leavesN, *lr, *maxBin
 	p.EarlyStoppingRounds = 0
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return fmt.Errorf("create %s: %w", *cpuProfile, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("start profile: %w", err)
+		}
+	}
 	t1 := time.Now()
 	e, err := gbdt.Train(tr, p, nil)
 	if err != nil {
 		return err
 	}
 	trainSec := time.Since(t1).Seconds()
+	pprof.StopCPUProfile()
 	pred := make([]float64, te.NRows)
 	for r := range pred {
 		pred[r] = e.Predict(te.X[r*te.NCols : (r+1)*te.NCols])
