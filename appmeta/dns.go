@@ -41,8 +41,14 @@ func parseDNS(msg []byte, nameBuf []byte) (dnsMsg, bool) {
 	if !ok || off+4 > len(msg) {
 		return m, false
 	}
-	m.name = name
 	m.qtype = uint16(msg[off])<<8 | uint16(msg[off+1])
+	if m.qtype == 0 {
+		// Type 0 is reserved: treat the question as absent, so that a
+		// kept question always has a type.
+		m.qdcount, m.qtype = 0, 0
+		return m, m.response
+	}
+	m.name = name
 	return m, true
 }
 
