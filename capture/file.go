@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -95,7 +96,11 @@ func OpenFile(path string) (*File, error) {
 		}
 		c.r, c.ng = ng, ng
 	case le == magicPcapMicro || be == magicPcapMicro || le == magicPcapNano || be == magicPcapNano:
-		r, err := pcapgo.NewReader(br)
+		src, warn := normalisePcapVersion(br, le == magicPcapMicro || le == magicPcapNano)
+		if warn != "" {
+			c.warn(warn)
+		}
+		r, err := pcapgo.NewReader(src)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("capture %s: pcap: %s", path, describeReadErr(err))
@@ -106,6 +111,38 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("capture %s: %w (starts with %x)", path, ErrNotCapture, head)
 	}
 	return c, nil
+}
+
+// normalisePcapVersion lets through pcap files whose minor version is not
+// 4 (some writers put 0 or 1 there; libpcap and tshark read them), which
+// pcapgo would refuse, by presenting version 2.4 to it.
+func normalisePcapVersion(br *bufio.Reader, little bool) (io.Reader, string) {
+	head, err := br.Peek(24)
+	if err != nil {
+		return br, ""
+	}
+	var order binary.ByteOrder = binary.BigEndian
+	if little {
+		order = binary.LittleEndian
+	}
+	major, minor := order.Uint16(head[4:6]), order.Uint16(head[6:8])
+	if major != 2 || minor == 4 {
+		return br, ""
+	}
+	fixed := make([]byte, 24)
+	copy(fixed, head)
+	order.PutUint16(fixed[6:8], 4)
+	if _, err := br.Discard(24); err != nil {
+		return br, ""
+	}
+	return io.MultiReader(bytes.NewReader(fixed), br), fmt.Sprintf("pcap version 2.%d read as 2.4", minor)
+}
+
+func (c *File) warn(kind string) {
+	if c.stats.Warnings == nil {
+		c.stats.Warnings = map[string]uint64{}
+	}
+	c.stats.Warnings[kind]++
 }
 
 func describeReadErr(err error) string {

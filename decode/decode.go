@@ -30,13 +30,16 @@ func SupportedLinkType(lt layers.LinkType) bool {
 	switch lt {
 	case layers.LinkTypeEthernet, layers.LinkTypeLinuxSLL, layers.LinkTypeLinuxSLL2,
 		layers.LinkTypeNull, layers.LinkTypeLoop,
-		layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
+		layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6,
+		layers.LinkTypePPP, layers.LinkTypePPP_HDLC, layers.LinkTypeC_HDLC, linkTypePPI:
 		return true
 	}
 	return false
 }
 
 const etherTypeFabricPath layers.EthernetType = 0x8903
+
+const linkTypePPI layers.LinkType = 192
 
 // DLT_RAW is 12 or 14 depending on the BSD; a few writers put it in files.
 const (
@@ -95,6 +98,20 @@ func (d *Decoder) Decode(data []byte, wireLen int, ts int64, lt layers.LinkType,
 		return NonIP
 	case layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
 		return d.ip(data, p)
+	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC:
+		return d.ppp(data, p)
+	case layers.LinkTypeC_HDLC:
+		return d.chdlc(data, p)
+	case linkTypePPI: // PPI (192): a header, then a frame of the link type it names
+		if len(data) < 8 {
+			return Malformed
+		}
+		n := int(binary.LittleEndian.Uint16(data[2:4]))
+		inner := layers.LinkType(binary.LittleEndian.Uint32(data[4:8]))
+		if n < 8 || n > len(data) || inner == layers.LinkTypePrismHeader+73 {
+			return Malformed
+		}
+		return d.Decode(data[n:], p.WireLen-n, p.Timestamp, inner, p)
 	default:
 		return UnsupportedLinkType
 	}
@@ -111,13 +128,71 @@ func (d *Decoder) Decode(data []byte, wireLen int, ts int64, lt layers.LinkType,
 			return NonIP
 		}
 	}
+	return d.ethertype(etype, rest, p)
+}
+
+func (d *Decoder) ethertype(etype layers.EthernetType, rest []byte, p *Packet) Reason {
 	switch etype {
 	case layers.EthernetTypeIPv4:
 		return d.ipv4(rest, p)
 	case layers.EthernetTypeIPv6:
 		return d.ipv6(rest, p)
+	case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
+		// Label stack down to the bottom-of-stack bit; the payload's
+		// version nibble says IPv4 or IPv6 (RFC 3032 leaves it implicit).
+		for {
+			if len(rest) < 4 {
+				return Malformed
+			}
+			bottom := rest[2]&1 != 0
+			rest = rest[4:]
+			if bottom {
+				break
+			}
+		}
+		if len(rest) > 0 && (rest[0]>>4 == 4 || rest[0]>>4 == 6) {
+			return d.ip(rest, p)
+		}
 	}
 	return NonIP
+}
+
+// ppp decodes PPP in HDLC-like framing (RFC 1662), or Cisco HDLC framing
+// that some routers write under the PPP link type.
+func (d *Decoder) ppp(b []byte, p *Packet) Reason {
+	if len(b) >= 1 && (b[0] == 0x0f || b[0] == 0x8f) {
+		return d.chdlc(b, p)
+	}
+	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
+		b = b[2:]
+	}
+	if len(b) < 1 {
+		return Malformed
+	}
+	proto := uint16(b[0])
+	if b[0]&1 == 0 { // two-byte protocol field unless compressed
+		if len(b) < 2 {
+			return Malformed
+		}
+		proto, b = binary.BigEndian.Uint16(b[:2]), b[2:]
+	} else {
+		b = b[1:]
+	}
+	switch proto {
+	case 0x0021:
+		return d.ipv4(b, p)
+	case 0x0057:
+		return d.ipv6(b, p)
+	}
+	return NonIP
+}
+
+// chdlc decodes Cisco HDLC: address, control, then an EtherType.
+func (d *Decoder) chdlc(b []byte, p *Packet) Reason {
+	if len(b) < 4 {
+		return Malformed
+	}
+	return d.ethertype(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:], p)
 }
 
 func (d *Decoder) ip(b []byte, p *Packet) Reason {

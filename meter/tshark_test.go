@@ -81,7 +81,7 @@ func tsharkTuples(t *testing.T, path string) map[tuple]counts {
 				ipAt, v6 = i, p == "ipv6"
 				break
 			}
-			if p == "mpls" || p == "pppoes" || p == "ppp" || p == "llc" {
+			if p == "pppoes" || p == "llc" {
 				break // encapsulations the meter does not open: non-IP to it
 			}
 		}
