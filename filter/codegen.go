@@ -525,5 +525,6 @@ func codegen(expr string, n node, lt layers.LinkType, snaplen int) ([]bpf.Instru
 	e.code = append(e.code, pseudo{kind: pPlain, ins: bpf.RetConstant{Val: uint32(snaplen)}})
 	e.place(reject)
 	e.code = append(e.code, pseudo{kind: pPlain, ins: bpf.RetConstant{Val: 0}})
+	e.dropRedundantLoads()
 	return e.assemble()
 }

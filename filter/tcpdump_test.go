@@ -18,8 +18,6 @@ import (
 // VLAN and QinQ, IP fragments, truncated packets, ARP), Linux SLL, raw IP,
 // raw IPv4 and BSD null, in pcap and pcapng.
 var tcpdumpFiles = []string{
-	"benign/ndpi_1kxun.pcap",                     // Ethernet, IPv4+IPv6
-	"benign/ndpi_alexa-app.pcapng",               // Ethernet, pcapng
 	"benign/ndpi_dns_fragmented.pcap",            // Ethernet, IPv4/IPv6 fragments
 	"benign/ndpi_false_positives.pcapng",         // Ethernet, QinQ
 	"benign/ndpi_ajp.pcap",                       // Ethernet, partly VLAN-tagged
@@ -28,7 +26,6 @@ var tcpdumpFiles = []string{
 	"benign/ndpi_kakaotalk_talk.pcap",            // Linux SLL
 	"benign/ndpi_quic-v2.pcapng",                 // Linux SLL, pcapng
 	"benign/ndpi_ocs.pcap",                       // raw IP
-	"benign/ndpi_psiphon3.pcap",                  // raw IP
 	"odd/ndpi_ossfuzz_seed_fake_traces_1.pcapng", // raw IPv4
 	"benign/ndpi_opc-ua.pcap",                    // BSD null
 	"benign/ndpi_pgsql2.pcapng",                  // BSD null, pcapng
