@@ -209,3 +209,17 @@ func BenchmarkXNetVM(b *testing.B) {
 		vm.Run(p)
 	}
 }
+
+// BenchmarkCompile is the cost of a Set meeting a new link type.
+func BenchmarkCompile(b *testing.B) {
+	e, err := Parse("tcp port 443 or (udp and port 53) or ip6 net 2001:db8::/32")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := e.Filter(layers.LinkTypeLinuxSLL); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
