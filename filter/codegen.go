@@ -1,12 +1,17 @@
 package filter
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 
 	"github.com/gopacket/gopacket/layers"
 	"golang.org/x/net/bpf"
 )
+
+// ErrLinkType is wrapped by compile errors for a link type the compiler does
+// not know, so a reader can skip such packets instead of failing.
+var ErrLinkType = errors.New("unsupported link type")
 
 // maxInstructions is the kernel's limit on a classic BPF program (BPF_MAXINSNS).
 const maxInstructions = 4096
@@ -67,7 +72,7 @@ func linkFor(lt layers.LinkType) (link, error) {
 	case layers.LinkTypeLoop:
 		return link{kind: lkLoop, name: "BSD loop", offNL: 4}, nil
 	}
-	return link{}, fmt.Errorf("filter: unsupported link type %d (%s)", uint16(lt), lt)
+	return link{}, fmt.Errorf("filter: %w %d (%s)", ErrLinkType, uint16(lt), lt)
 }
 
 // cond is a boolean test tree for one link type: cTest, cAnd, cOr, cNot or cConst.

@@ -269,7 +269,7 @@ func TestCompileErrors(t *testing.T) {
 		!strings.Contains(err.Error(), "not supported for Linux SLL") {
 		t.Errorf("vlan on SLL: err = %v", err)
 	}
-	if _, err := New("tcp", layers.LinkType(9999)); err == nil || !strings.Contains(err.Error(), "unsupported link type 9999") {
+	if _, err := New("tcp", layers.LinkType(9999)); !errors.Is(err, ErrLinkType) || !strings.Contains(err.Error(), "unsupported link type 9999") {
 		t.Errorf("unknown link type: err = %v", err)
 	}
 	if _, err := New("", layers.LinkType(9999)); err == nil {
