@@ -190,7 +190,7 @@ func binOf(uppers []float64, x float64) uint8 {
 }
 
 // paddedCuts is a feature's cut points padded with +Inf to 256 entries so
-// that binFast can run a fixed 8-step search without branches to mispredict.
+// that binFast can run a fixed 8-step search without bounds checks.
 type paddedCuts [256]float64
 
 func newPaddedCuts(uppers []float64) *paddedCuts {

@@ -1,7 +1,9 @@
 package gbdt
 
 // gpair is one row's gradient and hessian of the weighted logistic loss.
-type gpair struct{ g, h float64 }
+// Like XGBoost we keep them in float32 (half the memory traffic in the
+// histogram loop) and sum them in float64.
+type gpair struct{ g, h float32 }
 
 // histEntry accumulates the gradient pairs of the rows in one bin. Row
 // counts live in a separate histogram that is only built when
@@ -14,16 +16,81 @@ type nodeSum struct {
 	n    int64
 }
 
-// buildFeature fills h (the histogram of one feature, cleared by the caller)
-// from the rows idx of column col; og[i] is the gradient pair of row idx[i].
-// h is an array pointer so that the uint8 bin index needs no bounds check.
-func buildFeature(h *[256]histEntry, col []uint8, idx []int32, og []gpair) {
+// lanes is the number of histogram copies the build loops rotate through.
+// Consecutive rows of a low-cardinality feature mostly hit the same bin;
+// with one copy every add waits for the previous one to be stored, with four
+// the chains run side by side (about 3x faster on two-valued features).
+const lanes = 4
+
+// laneHist is one feature's histogram in lanes interleaved copies.
+type laneHist [lanes * 256]histEntry
+
+// buildFeature adds the rows idx of column col to s; og[i] is the gradient
+// pair of row idx[i]. Row i always goes to copy i%lanes, so the sums do not
+// depend on how the work is scheduled.
+func buildFeature(s *laneHist, col []uint8, idx []int32, og []gpair) {
 	og = og[:len(idx)]
-	for i, r := range idx {
-		e := &h[col[r]]
-		p := og[i]
-		e.g += p.g
-		e.h += p.h
+	n := len(idx) &^ (lanes - 1)
+	for i := 0; i < n; i += lanes {
+		i4 := idx[i : i+4 : i+4]
+		o4 := og[i : i+4 : i+4]
+		e0 := &s[col[i4[0]]]
+		e1 := &s[256+int(col[i4[1]])]
+		e2 := &s[512+int(col[i4[2]])]
+		e3 := &s[768+int(col[i4[3]])]
+		e0.g += float64(o4[0].g)
+		e0.h += float64(o4[0].h)
+		e1.g += float64(o4[1].g)
+		e1.h += float64(o4[1].h)
+		e2.g += float64(o4[2].g)
+		e2.h += float64(o4[2].h)
+		e3.g += float64(o4[3].g)
+		e3.h += float64(o4[3].h)
+	}
+	for i := n; i < len(idx); i++ {
+		e := &s[col[idx[i]]]
+		e.g += float64(og[i].g)
+		e.h += float64(og[i].h)
+	}
+}
+
+// buildFeatureAll is buildFeature for a run of consecutive rows: col and
+// gh start at the same row. The caller keeps runs a multiple of lanes long
+// (except the last) so lane assignment matches buildFeature's.
+func buildFeatureAll(s *laneHist, col []uint8, gh []gpair) {
+	gh = gh[:len(col)]
+	n := len(col) &^ (lanes - 1)
+	for i := 0; i < n; i += lanes {
+		c4 := col[i : i+4 : i+4]
+		g4 := gh[i : i+4 : i+4]
+		e0 := &s[c4[0]]
+		e1 := &s[256+int(c4[1])]
+		e2 := &s[512+int(c4[2])]
+		e3 := &s[768+int(c4[3])]
+		e0.g += float64(g4[0].g)
+		e0.h += float64(g4[0].h)
+		e1.g += float64(g4[1].g)
+		e1.h += float64(g4[1].h)
+		e2.g += float64(g4[2].g)
+		e2.h += float64(g4[2].h)
+		e3.g += float64(g4[3].g)
+		e3.h += float64(g4[3].h)
+	}
+	for i := n; i < len(col); i++ {
+		e := &s[col[i]]
+		e.g += float64(gh[i].g)
+		e.h += float64(gh[i].h)
+	}
+}
+
+// mergeLanes writes the sum of s's copies of bins 0..len(h)-1 into h, in a
+// fixed order.
+func mergeLanes(h []histEntry, s *laneHist) {
+	for b := range h {
+		h[b] = histEntry{
+			(s[b].g + s[256+b].g) + (s[512+b].g + s[768+b].g),
+			(s[b].h + s[256+b].h) + (s[512+b].h + s[768+b].h),
+		}
 	}
 }
 
@@ -31,17 +98,6 @@ func buildFeature(h *[256]histEntry, col []uint8, idx []int32, og []gpair) {
 func countFeature(c *[256]int64, col []uint8, idx []int32) {
 	for _, r := range idx {
 		c[col[r]]++
-	}
-}
-
-// buildFeatureAll is buildFeature for the node holding every row in order.
-func buildFeatureAll(h *[256]histEntry, col []uint8, gh []gpair) {
-	gh = gh[:len(col)]
-	for r, b := range col {
-		e := &h[b]
-		p := gh[r]
-		e.g += p.g
-		e.h += p.h
 	}
 }
 

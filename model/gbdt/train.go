@@ -54,7 +54,8 @@ type trainer struct {
 	counts   bool    // build count histograms (MinSamplesLeaf > 1)
 	perFeat  []split // scratch for per-feature results, 2 per feature
 
-	lastLeaves []leafState // leaves of the tree just grown, for applyTree
+	lastLeaves  []leafState  // leaves of the tree just grown, for applyTree
+	laneScratch [][]laneHist // per worker, histGroup lane histograms
 }
 
 // Train fits an ensemble on d. valid, if not nil, is scored after every
@@ -147,6 +148,10 @@ func train(d *Dataset, p Params, valid *Dataset) (*Ensemble, []float64, error) {
 		t.featPerm[i] = i
 	}
 	t.perFeat = make([]split, 2*t.nf)
+	t.laneScratch = make([][]laneHist, t.threads)
+	for w := range t.laneScratch {
+		t.laneScratch[w] = make([]laneHist, histGroup)
+	}
 
 	ens := &Ensemble{
 		nFeatures:  t.nf,
@@ -223,7 +228,7 @@ func (t *trainer) gradients() {
 		for r := b * 4096; r < min((b+1)*4096, t.n); r++ {
 			pr := sigmoid(t.f[r])
 			w := t.w[r]
-			t.gh[r] = gpair{(pr - t.y[r]) * w, max(pr*(1-pr), 1e-16) * w}
+			t.gh[r] = gpair{float32((pr - t.y[r]) * w), float32(max(pr*(1-pr), 1e-16) * w)}
 		}
 	})
 }
@@ -337,8 +342,8 @@ func (t *trainer) growTree() *tree {
 	full := k == t.n
 	var sum nodeSum
 	for _, r := range t.idx[:k] {
-		sum.g += t.gh[r].g
-		sum.h += t.gh[r].h
+		sum.g += float64(t.gh[r].g)
+		sum.h += float64(t.gh[r].h)
 	}
 	sum.n = int64(k)
 	root := leafState{start: 0, end: k, sum: sum, parent: -1, best: noSplit}
@@ -536,50 +541,59 @@ func (t *trainer) applyTree(tr *tree) {
 
 // histBlock rows are run through all features of a group before moving
 // on, so the block's gradients are read from memory once per group rather
-// than once per feature.
+// than once per feature. It is a multiple of lanes.
 const histBlock = 2048
+
+// histGroup is the most features one task builds together.
+const histGroup = 16
 
 // buildHists builds the histograms (and count histograms when c != nil) of
 // the active features over rows idx with gradients og, or over every row
 // when idx is nil, then calls after(i, f) for each active feature i. Work is
-// split by feature only and each feature's bins are summed in row order,
-// so the result does not depend on the number of threads.
+// split by feature only and each feature's bins are summed in an order fixed
+// by the rows, so the result does not depend on the number of threads.
 func (t *trainer) buildHists(h []histEntry, c []int64, idx []int32, og []gpair, after func(i, f int)) {
 	act := t.active
-	group := max(1, min(16, (len(act)+2*t.threads-1)/(2*t.threads)))
+	group := max(1, min(histGroup, (len(act)+2*t.threads-1)/(2*t.threads)))
 	nGroups := (len(act) + group - 1) / group
 	rows := len(idx)
 	if idx == nil {
 		rows = t.n
 	}
-	parallelFor(nGroups, t.threads, func(g int) {
+	parallelWorkers(nGroups, t.threads, func(w, g int) {
 		i0, i1 := g*group, min((g+1)*group, len(act))
-		for _, f := range act[i0:i1] {
-			o, nb := t.off[f], t.bm.nbins[f]
-			clear(h[o : o+nb+1])
+		scratch := t.laneScratch[w][:i1-i0]
+		for j, f := range act[i0:i1] {
+			nb := t.bm.nbins[f]
+			for l := 0; l < lanes; l++ {
+				clear(scratch[j][l*256 : l*256+nb+1])
+			}
 			if c != nil {
+				o := t.off[f]
 				clear(c[o : o+nb+1])
 			}
 		}
 		for r0 := 0; r0 < rows; r0 += histBlock {
 			r1 := min(r0+histBlock, rows)
-			for _, f := range act[i0:i1] {
+			for j, f := range act[i0:i1] {
 				col := t.bins[f*t.n : (f+1)*t.n]
 				if idx == nil {
-					buildFeatureAll(t.featHist(h, f), col[r0:r1], t.gh[r0:r1])
+					buildFeatureAll(&scratch[j], col[r0:r1], t.gh[r0:r1])
 					if c != nil {
 						countFeatureAll(t.featCnt(c, f), col[r0:r1])
 					}
 				} else {
-					buildFeature(t.featHist(h, f), col, idx[r0:r1], og[r0:r1])
+					buildFeature(&scratch[j], col, idx[r0:r1], og[r0:r1])
 					if c != nil {
 						countFeature(t.featCnt(c, f), col, idx[r0:r1])
 					}
 				}
 			}
 		}
-		for i := i0; i < i1; i++ {
-			after(i, act[i])
+		for j, f := range act[i0:i1] {
+			o, nb := t.off[f], t.bm.nbins[f]
+			mergeLanes(h[o:o+nb+1], &scratch[j])
+			after(i0+j, f)
 		}
 	})
 }
