@@ -264,6 +264,21 @@ func TestSyntaxErrors(t *testing.T) {
 	}
 }
 
+func TestHugeExpressions(t *testing.T) {
+	many := strings.Repeat("tcp or ", 5000) + "udp"
+	if _, err := Parse(many); err == nil || !strings.Contains(err.Error(), "more than 4096 primitives") {
+		t.Errorf("5001 primitives: err = %v", err)
+	}
+	// Under the primitive limit but over the instruction limit.
+	big := strings.Repeat("port 1 or ", 200) + "port 2"
+	if _, err := New(big, layers.LinkTypeEthernet); err == nil || !strings.Contains(err.Error(), "kernel's limit") {
+		t.Errorf("201 port primitives: err = %v", err)
+	}
+	if _, err := Parse(strings.Repeat(" ", 2<<20)); err == nil {
+		t.Errorf("2 MiB expression accepted")
+	}
+}
+
 func TestCompileErrors(t *testing.T) {
 	if _, err := Compile("vlan and tcp", layers.LinkTypeLinuxSLL, DefaultSnaplen); err == nil ||
 		!strings.Contains(err.Error(), "not supported for Linux SLL") {

@@ -55,7 +55,13 @@ func isWordByte(c byte) bool {
 		c == '.' || c == ':' || c == '-' || c == '_' || c == '\\'
 }
 
+// maxExprLen bounds the input; no useful expression comes near it.
+const maxExprLen = 1 << 20
+
 func lex(expr string) ([]token, error) {
+	if len(expr) > maxExprLen {
+		return nil, &SyntaxError{Expr: expr[:64], Pos: 64, Msg: fmt.Sprintf("expression longer than %d bytes", maxExprLen)}
+	}
 	var toks []token
 	i := 0
 	for i < len(expr) {

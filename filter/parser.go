@@ -105,10 +105,11 @@ type qual struct {
 }
 
 type parser struct {
-	expr string
-	toks []token
-	i    int
-	last *qual
+	expr  string
+	toks  []token
+	i     int
+	last  *qual
+	prims int // primitives parsed so far
 }
 
 // parse turns expr into a tree; nil means the empty expression.
@@ -222,14 +223,20 @@ func (p *parser) parseUnary(depth int) (node, error) {
 }
 
 func (p *parser) parsePrimitive() (node, error) {
-	n, err := p.parsePrimitive1()
+	// Every primitive costs at least one instruction, so past the kernel's
+	// limit the program cannot be built; stop before a hostile expression
+	// makes us allocate much.
+	if p.prims++; p.prims > maxInstructions {
+		return nil, p.errAt(p.peek(), fmt.Sprintf("more than %d primitives; the program would exceed the kernel's limit", maxInstructions))
+	}
+	n, err := p.parsePrimitiveBody()
 	if prim, ok := n.(*primNode); ok && prim.kind != kHost && prim.kind != kPort {
 		p.last = nil // "tcp and 1.2.3.4" is an error in tcpdump, not "tcp and host 1.2.3.4"
 	}
 	return n, err
 }
 
-func (p *parser) parsePrimitive1() (node, error) {
+func (p *parser) parsePrimitiveBody() (node, error) {
 	t := p.peek()
 	w := strings.ToLower(t.text)
 	switch w {
