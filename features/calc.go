@@ -19,6 +19,7 @@ type Record struct {
 	VLAN             uint16
 	First, Last      int64 // ns since the epoch
 	Expiration       flow.Reason
+	Expired          int64     // packet time at which the flow expired (or was snapshot), ns
 	Meta             []string  // len(Schema.Meta)
 	Values           []float64 // len(Schema.Features)
 	Source           string    // where the packets came from (capture path or interface)

@@ -118,12 +118,21 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	a.app.observe(int(dir), p)
 }
 
-// Sweep expires flows whose timeouts passed by packet time now (ns); live
-// capture calls it when no packets arrive.
-func (e *Extractor) Sweep(now int64) { e.table.Sweep(now) }
+// Advance moves the meter's clock to packet time now (ns), expiring flows
+// whose timeouts passed; live capture and shard ticks call it when no
+// packets arrive.
+func (e *Extractor) Advance(now int64) { e.table.Advance(now) }
 
-// Flush expires every active flow with reason (end of input, shutdown).
-func (e *Extractor) Flush(reason flow.Reason) { e.table.Flush(reason) }
+// Flush expires every active flow with reason (end of input, shutdown) at
+// the latest packet time seen.
+func (e *Extractor) Flush(reason flow.Reason) { e.table.Flush(reason, e.table.Now()) }
+
+// FlushAt is Flush at a given packet time, for shards that must agree on
+// one end time.
+func (e *Extractor) FlushAt(reason flow.Reason, at int64) { e.table.Flush(reason, at) }
+
+// Now is the latest packet time seen, ns.
+func (e *Extractor) Now() int64 { return e.table.Now() }
 
 // Counters returns the packet and flow accounting so far.
 func (e *Extractor) Counters() Counters {
@@ -139,13 +148,13 @@ func (e *Extractor) Schema() *Schema { return e.schema }
 // periodic re-scoring of long flows.
 func (e *Extractor) Snapshot(fn func(r *Record)) {
 	e.table.Each(func(slot int32, f *flow.Flow) {
-		e.fill(slot, f, flow.Active)
+		e.fill(slot, f, flow.Active, e.table.Now())
 		fn(&e.rec)
 	})
 }
 
-func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason) {
-	e.fill(slot, f, reason)
+func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason, at int64) {
+	e.fill(slot, f, reason, at)
 	if e.emit != nil {
 		e.emit(&e.rec)
 	}
@@ -154,12 +163,13 @@ func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason) {
 	a.samples = nil
 }
 
-func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason) {
+func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason, at int64) {
 	a := &e.accs[slot]
 	r := &e.rec
 	src, sport := f.Src()
 	dst, dport := f.Dst()
-	r.FlowID = f.ID
+	r.FlowID = f.StableID()
+	r.Expired = at
 	r.Src = flow.Addr(src, f.Key.IPVersion)
 	r.Dst = flow.Addr(dst, f.Key.IPVersion)
 	r.SrcPort, r.DstPort = sport, dport

@@ -2,6 +2,7 @@ package flow
 
 import (
 	"fmt"
+	"math"
 	"time"
 
 	"github.com/flowclass/flowclass/decode"
@@ -84,6 +85,27 @@ func (f *Flow) Dst() ([16]byte, uint16) {
 	return f.Key.A, f.Key.PortA
 }
 
+// StableID identifies the flow by its key and first packet time: the same
+// whichever shard or run meters it, so alerts raised while a flow is active
+// and its final record agree. It fits in 63 bits for tools that read ids as
+// signed integers.
+func (f *Flow) StableID() uint64 {
+	h := uint64(14695981039346656037)
+	mix := func(b byte) { h = (h ^ uint64(b)) * 1099511628211 }
+	for _, b := range f.Key.A {
+		mix(b)
+	}
+	for _, b := range f.Key.B {
+		mix(b)
+	}
+	for _, v := range [...]uint64{uint64(f.Key.PortA), uint64(f.Key.PortB), uint64(f.Key.Proto), uint64(f.Key.VLAN), uint64(f.Key.ICMP), uint64(f.First)} {
+		for i := 0; i < 8; i++ {
+			mix(byte(v >> (8 * i)))
+		}
+	}
+	return h >> 1
+}
+
 // Config holds the table's limits. Zero values take the defaults.
 type Config struct {
 	IdleTimeout   time.Duration // default 120 s
@@ -137,7 +159,9 @@ func (c Config) Validate() error {
 }
 
 // ExpireFunc receives each flow as it expires, before its slot is reused.
-type ExpireFunc func(slot int32, f *Flow, reason Reason)
+// at is the packet time of the expiry: the sweep boundary for timeouts,
+// the packet's time for expiries a packet caused, the end time for flushes.
+type ExpireFunc func(slot int32, f *Flow, reason Reason, at int64)
 
 // Stats counts what the table did.
 type Stats struct {
@@ -217,21 +241,13 @@ func (t *Table) Stats() Stats {
 // expire on the way (timeouts due by p's time, eviction, a new SYN after a
 // teardown) are handed to the expire function first.
 func (t *Table) Add(p *decode.Packet) (slot int32, dir Dir, created bool) {
-	if p.Timestamp > t.now {
-		t.now = p.Timestamp
-	}
-	if t.now >= t.next {
-		if t.next != 0 {
-			t.Sweep(t.now)
-		}
-		t.next = t.now + t.sweep
-	}
+	t.Advance(p.Timestamp)
 	k, fromB := KeyOf(p)
 	slot, ok := t.index[k]
 	if ok {
 		f := &t.flows[slot]
-		if t.stale(f, p) {
-			t.expire(slot, t.staleReason(f, p))
+		if r := t.staleReason(f, p); r != Active {
+			t.expire(slot, r, p.Timestamp)
 			ok = false
 		}
 	}
@@ -259,12 +275,8 @@ func (t *Table) Add(p *decode.Packet) (slot int32, dir Dir, created bool) {
 	return slot, dir, created
 }
 
-// stale reports a flow that p must not join: its time is up, or p opens a
-// new connection on a torn-down one.
-func (t *Table) stale(f *Flow, p *decode.Packet) bool {
-	return t.staleReason(f, p) != Active
-}
-
+// staleReason says why p must not join flow f (its time is up, or p opens
+// a new connection on a torn-down one), or Active when it may.
 func (t *Table) staleReason(f *Flow, p *decode.Packet) Reason {
 	ts := p.Timestamp
 	switch {
@@ -305,9 +317,9 @@ func (t *Table) tcpState(slot int32, f *Flow, p *decode.Packet, dir Dir) {
 func (t *Table) create(k Key, fromB bool, p *decode.Packet) int32 {
 	if len(t.index) >= t.cfg.MaxFlows {
 		if t.closed.head != nilSlot {
-			t.expire(t.closed.head, t.flows[t.closed.head].closeReason)
+			t.expire(t.closed.head, t.flows[t.closed.head].closeReason, p.Timestamp)
 		} else {
-			t.expire(t.lru.head, Evicted)
+			t.expire(t.lru.head, Evicted, p.Timestamp)
 		}
 	}
 	var slot int32
@@ -333,10 +345,10 @@ func (t *Table) create(k Key, fromB bool, p *decode.Packet) int32 {
 	return slot
 }
 
-func (t *Table) expire(slot int32, reason Reason) {
+func (t *Table) expire(slot int32, reason Reason, at int64) {
 	f := &t.flows[slot]
 	if t.expired != nil {
-		t.expired(slot, f, reason)
+		t.expired(slot, f, reason, at)
 	}
 	if f.inClosed {
 		t.closed.remove(t.flows, slot)
@@ -349,31 +361,79 @@ func (t *Table) expire(slot int32, reason Reason) {
 	t.free = append(t.free, slot)
 }
 
-// Sweep expires every flow whose time is up at packet time now.
-func (t *Table) Sweep(now int64) {
+// Advance moves the table's clock to packet time now, sweeping at every
+// sweep-interval boundary passed on the way. Boundaries are multiples of the
+// interval, so tables that see different packets (shards) sweep at the same
+// times and expire flows at the same times as one table would.
+func (t *Table) Advance(now int64) {
+	if now > t.now {
+		t.now = now
+	}
+	if t.next == 0 {
+		t.next = (t.now/t.sweep + 1) * t.sweep
+		return
+	}
+	if t.now < t.next {
+		return
+	}
+	// Sweep at each boundary where something is due; boundaries where
+	// nothing can be due are skipped, so a capture that jumps years ahead
+	// costs one step.
+	for t.next <= t.now {
+		due := t.earliestDue()
+		if due > t.now {
+			t.next = (t.now/t.sweep + 1) * t.sweep
+			return
+		}
+		b := max(t.next, (due+t.sweep-1)/t.sweep*t.sweep)
+		if b > t.now {
+			t.next = b
+			return
+		}
+		t.sweepAt(b)
+		t.next = b + t.sweep
+	}
+}
+
+// earliestDue is the first packet time at which a flow may expire by
+// timeout or teardown grace; MaxInt64 for an empty table.
+func (t *Table) earliestDue() int64 {
+	due := int64(math.MaxInt64)
+	if t.closed.head != nilSlot {
+		due = t.flows[t.closed.head].closedAt + t.grace
+	}
+	if t.lru.head != nilSlot {
+		due = min(due, t.flows[t.lru.head].Last+t.idle)
+	}
+	return due
+}
+
+// sweepAt expires every flow whose time is up at packet time now.
+func (t *Table) sweepAt(now int64) {
 	for t.closed.head != nilSlot {
 		f := &t.flows[t.closed.head]
 		if now-f.closedAt < t.grace {
 			break
 		}
-		t.expire(t.closed.head, f.closeReason)
+		t.expire(t.closed.head, f.closeReason, now)
 	}
 	for t.lru.head != nilSlot {
 		f := &t.flows[t.lru.head]
 		if now-f.Last < t.idle {
 			break
 		}
-		t.expire(t.lru.head, IdleTimeout)
+		t.expire(t.lru.head, IdleTimeout, now)
 	}
 }
 
-// Flush expires every flow with the given reason (end of input, shutdown).
-func (t *Table) Flush(reason Reason) {
+// Flush expires every flow with the given reason (end of input, shutdown)
+// at packet time at.
+func (t *Table) Flush(reason Reason, at int64) {
 	for t.closed.head != nilSlot {
-		t.expire(t.closed.head, t.flows[t.closed.head].closeReason)
+		t.expire(t.closed.head, t.flows[t.closed.head].closeReason, at)
 	}
 	for t.lru.head != nilSlot {
-		t.expire(t.lru.head, reason)
+		t.expire(t.lru.head, reason, at)
 	}
 }
 

@@ -23,7 +23,7 @@ func tcpPkt(ts time.Duration, src, dst byte, sport, dport uint16, flags uint8) *
 
 func newTestTable(cfg Config) (*Table, *[]expiry) {
 	var out []expiry
-	t := NewTable(cfg, func(slot int32, f *Flow, r Reason) {
+	t := NewTable(cfg, func(slot int32, f *Flow, r Reason, at int64) {
 		out = append(out, expiry{f.ID, r, f.SrcIsA, f.First})
 	}, 1, 1)
 	return t, &out
@@ -113,7 +113,7 @@ func TestIdleActiveTimeoutsOnPacketTime(t *testing.T) {
 	if len(*out) != 2 || (*out)[1].reason != IdleTimeout {
 		t.Fatalf("expired %+v, want idle_timeout second", *out)
 	}
-	tab.Flush(EndOfInput)
+	tab.Flush(EndOfInput, tab.Now())
 	if len(*out) != 3 || (*out)[2].reason != EndOfInput {
 		t.Fatalf("expired %+v, want end_of_input last", *out)
 	}
