@@ -1,0 +1,38 @@
+// Package evaluate measures a trained flow classifier honestly and reports it:
+// capture-grouped splits (flows of one capture are alike, so whole captures are
+// held out), weighted ROC/PR metrics, threshold rules chosen on validation data,
+// per-capture detection rates, a golearn baseline, and JSON/HTML/text reports.
+//
+// # Conventions
+//
+// Labels are 0 (benign) and 1 (malicious); scores are finite numbers, usually
+// probabilities in [0,1]. A flow is flagged when its score is >= the threshold.
+// Weights are optional (nil means every row weighs 1) and must be finite and
+// non-negative.
+//
+// # Splits
+//
+// A capture's label is the majority label of its flows (a tie counts as
+// malicious, the rarer and more important class). HoldoutByGroup and
+// GroupKFold never put flows of one capture on both sides, and stratify by the
+// capture label so each side sees both classes when there are enough captures.
+// The holdout fraction counts captures, not flows: captures differ in size by
+// orders of magnitude, and counting flows would let one large capture decide
+// the whole test set. GroupKFold balances flows across folds within each class.
+//
+// # Metrics
+//
+// ROC AUC is the trapezoid area over the distinct score thresholds, which equals
+// the weighted Mann-Whitney statistic with ties counting one half. PR AUC is
+// average precision as scikit-learn defines it: sum over distinct thresholds of
+// (R_n - R_{n-1}) * P_n, without interpolation. Both are undefined when the
+// labels hold a single class: Compute then sets SingleClass, reports ROC AUC
+// 0.5 and PR AUC equal to the positive rate (what a random ranking scores), and
+// ChooseThreshold's data-driven rules return an error.
+//
+// # Baseline
+//
+// Baseline trains a bagged ensemble of golearn ID3 trees on quantile-binned
+// features (see Baseline for the subsampling it does to stay fast) so the
+// boosted model can be compared against something simple on the same split.
+package evaluate
