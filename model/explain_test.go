@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -130,7 +132,7 @@ num_tree_per_iteration=1
 max_feature_idx=1
 objective=binary sigmoid:1
 feature_names=a b
-tree_sizes=1
+tree_sizes=1 1
 
 Tree=0
 num_leaves=3
@@ -142,10 +144,34 @@ left_child=1 -1
 right_child=-3 -2
 leaf_value=1 4 6
 leaf_count=1 3 2
+is_linear=0
+shrinkage=1
+
+
+Tree=1
+num_leaves=1
+num_cat=0
+split_feature=
+split_gain=
+threshold=
+decision_type=
+left_child=
+right_child=
+leaf_value=-0.25
+leaf_weight=
+leaf_count=
+internal_value=
+internal_weight=
+internal_count=
+is_linear=0
 shrinkage=1
 
 
 end of trees
+
+parameters:
+[boosting: gbdt]
+end of parameters
 `)
 	m := &Model{Features: []string{"a", "b"}, Threshold: 0.5, LightGBM: text}
 	s, err := m.Bind([]string{"b", "a"}, "")
@@ -175,8 +201,24 @@ end of trees
 	if got := s.Explain([]float64{-5, 2}, 0); len(got) != 1 || got[0].Feature != "a" || math.Abs(got[0].Contribution-(6-25.0/6)) > 1e-15 {
 		t.Fatalf("Explain = %v", got)
 	}
-	if got := s.Score([]float64{2, 0.5}); got != sigmoid(4) {
-		t.Fatalf("Score %v, want sigmoid(4) %v", got, sigmoid(4))
+	// The constant tree adds its leaf to the margin and to the bias.
+	if got := s.Margin([]float64{2, 0.5}); got != 3.75 {
+		t.Fatalf("Margin %v, want 4 - 0.25", got)
+	}
+	if bias := s.Contributions([]float64{2, 0.5}, make([]float64, 2)); math.Abs(bias-(25.0/6-0.25)) > 1e-15 {
+		t.Fatalf("bias %v, want 25/6 - 0.25", bias)
+	}
+	checkAgainstLeaves(t, m, [][]float64{{0.5, 2}, {2, -1}, {math.NaN(), math.NaN()}, {1, 0}})
+
+	// The same text as LightGBM 4 writes it loads too, and linear trees,
+	// which leaves would score wrongly, are refused.
+	v4 := bytes.Replace(text, []byte("version=v3"), []byte("version=v4"), 1)
+	if m4, err := Load(bytes.NewReader(v4)); err != nil || !slices.Equal(m4.Features, []string{"a", "b"}) {
+		t.Fatalf("v4: %v", err)
+	}
+	linear := bytes.Replace(text, []byte("is_linear=0"), []byte("is_linear=1"), 1)
+	if _, err := Load(bytes.NewReader(linear)); err == nil || !strings.Contains(err.Error(), "linear trees") {
+		t.Fatalf("linear tree: err %v", err)
 	}
 }
 

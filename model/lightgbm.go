@@ -177,6 +177,11 @@ func parseTree(kv map[string]string, nFeatures int) (lgbTree, error) {
 	if nc := kv["num_cat"]; nc != "0" {
 		return t, fmt.Errorf("num_cat=%q: categorical splits are not supported", nc)
 	}
+	// leaves ignores the coefficients of linear trees and would score
+	// their constant part only.
+	if lin, ok := kv["is_linear"]; ok && lin != "0" {
+		return t, fmt.Errorf("is_linear=%q: linear trees are not supported", lin)
+	}
 	if t.leafValue, err = floatList(kv, "leaf_value", nLeaves); err != nil {
 		return t, err
 	}
@@ -310,22 +315,23 @@ func (t *lgbTree) setNodeValues(kv map[string]string) error {
 	return nil
 }
 
-// meanOf returns the weighted sum of leaf values below child c, their total
-// weight and leaf count, storing node means on the way.
-func (t *lgbTree) meanOf(c int32, weight []float64) (sum, w float64, leaves int) {
+// meanOf returns the weighted sum of leaf values below child c and their
+// total weight, storing node means on the way.
+func (t *lgbTree) meanOf(c int32, weight []float64) (sum, w float64) {
 	if c < 0 {
 		l := ^c
-		return t.leafValue[l] * weight[l], weight[l], 1
+		return t.leafValue[l] * weight[l], weight[l]
 	}
-	ls, lw, ln := t.meanOf(t.left[c], weight)
-	rs, rw, rn := t.meanOf(t.right[c], weight)
-	sum, w, leaves = ls+rs, lw+rw, ln+rn
+	ls, lw := t.meanOf(t.left[c], weight)
+	rs, rw := t.meanOf(t.right[c], weight)
+	sum, w = ls+rs, lw+rw
 	if w > 0 {
 		t.nodeValue[c] = sum / w
 	} else {
+		// Leaves that saw no rows: fall back to their plain mean.
 		t.nodeValue[c] = t.plainMean(c)
 	}
-	return sum, w, leaves
+	return sum, w
 }
 
 func (t *lgbTree) plainMean(c int32) float64 {
