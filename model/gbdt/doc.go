@@ -11,6 +11,10 @@
 //
 // # Algorithm
 //
+// Train(d, DefaultParams(), valid) fits an Ensemble; Predict/PredictRaw
+// score a row, FeatureImportance reports gain or split counts, and
+// WriteLightGBM saves the model.
+//
 // Every feature is cut into at most Params.MaxBin value bins at weighted
 // quantiles of a (deterministic) row sample, plus a dedicated bin 0 for
 // missing values. The binned matrix is stored column-major as uint8. Trees
@@ -19,12 +23,18 @@
 // result equals depth-wise growth to MaxDepth (XGBoost's default policy),
 // because then every leaf with a useful split is eventually split whatever
 // the order. Each node's gradient/hessian histogram is built only for the
-// smaller child; the larger one is its parent's minus the smaller.
+// smaller child; the larger one is its parent's minus the smaller. Gradient
+// pairs are float32 (as in XGBoost) and histograms float64; rows are
+// processed in blocks across groups of features so a block's gradients stay
+// in cache, and each histogram is kept in four interleaved copies so that
+// runs of rows hitting the same bin do not serialise on one memory slot.
 // Missing values learn a default direction per split: both sides are tried.
 //
 // Histograms are built in parallel over features only, and each feature's
-// histogram is summed in row order, so a model depends on the seed and the
-// data but not on the number of cores.
+// histogram is summed in an order fixed by the rows, so a model depends on
+// the seed and the data but not on the number of cores. Row subsampling
+// draws each row independently (like XGBoost's subsample); column
+// subsampling draws a fixed number of features per tree.
 //
 // # Model format
 //

@@ -130,7 +130,7 @@ func train(d *Dataset, p Params, valid *Dataset) (*Ensemble, []float64, error) {
 	for f := 0; f < t.nf; f++ {
 		t.off[f+1] = t.off[f] + t.bm.nbins[f] + 1
 	}
-	t.histLen = t.off[t.nf] + 256 // room to view any feature as [256]histEntry
+	t.histLen = t.off[t.nf] + 256 // room to view any feature's counts as [256]int64
 	t.counts = p.MinSamplesLeaf > 1
 
 	t.gh = make([]gpair, t.n)
@@ -272,10 +272,6 @@ func (t *trainer) release(l *leafState) {
 	t.putHist(l.hist)
 	t.putCnt(l.cnt)
 	l.hist, l.cnt = nil, nil
-}
-
-func (t *trainer) featHist(h []histEntry, f int) *[256]histEntry {
-	return (*[256]histEntry)(h[t.off[f] : t.off[f]+256])
 }
 
 func (t *trainer) featCnt(c []int64, f int) *[256]int64 {

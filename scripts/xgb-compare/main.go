@@ -316,60 +316,123 @@ func runAUC(args []string) error {
 	return nil
 }
 
-// loadCSV reads a headerless CSV (label, features...) into a Dataset. It
-// counts the lines first so the matrix is allocated once, then parses
-// batches of lines on all cores; empty fields and "nan" are missing.
+// loadCSV reads a headerless CSV (label, features...) into a Dataset. A
+// first pass counts the lines so the matrix is allocated once; the second
+// reads the file in chunks and parses each chunk's lines on all cores, so
+// memory stays close to the matrix itself. Empty fields and "nan" are
+// missing.
 func loadCSV(path string) (*gbdt.Dataset, error) {
-	data, err := os.ReadFile(path)
+	n, nCols, err := countCSV(path)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
-	nl := bytes.IndexByte(data, '\n')
-	if nl < 0 {
-		nl = len(data)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	nCols := bytes.Count(data[:nl], []byte{','})
-	if nCols < 1 {
-		return nil, fmt.Errorf("%s: need a label and at least one feature", path)
-	}
-	var lines [][]byte
-	for len(data) > 0 {
-		i := bytes.IndexByte(data, '\n')
-		if i < 0 {
-			i = len(data)
-		}
-		if line := bytes.TrimRight(data[:i], "\r"); len(line) > 0 {
-			lines = append(lines, line)
-		}
-		data = data[min(i+1, len(data)):]
-	}
-	n := len(lines)
+	defer f.Close()
 	x := make([]float64, n*nCols)
 	y := make([]float64, n)
 	threads := runtime.NumCPU()
-	errs := make([]error, threads)
-	var wg sync.WaitGroup
-	for t := 0; t < threads; t++ {
-		wg.Add(1)
-		go func(t int) {
-			defer wg.Done()
-			for r := t; r < n; r += threads {
-				if err := parseLine(lines[r], y[r:r+1], x[r*nCols:(r+1)*nCols]); err != nil {
-					errs[t] = fmt.Errorf("%s line %d: %w", path, r+1, err)
-					return
-				}
+	const chunk = 16 << 20
+	buf := make([]byte, chunk)
+	carry := 0
+	row := 0
+	var lines [][]byte
+	for {
+		m, rerr := io.ReadFull(f, buf[carry:])
+		end := carry + m
+		eof := rerr == io.EOF || rerr == io.ErrUnexpectedEOF
+		if rerr != nil && !eof {
+			return nil, fmt.Errorf("read %s: %w", path, rerr)
+		}
+		cut := end
+		if !eof {
+			cut = bytes.LastIndexByte(buf[:end], '\n') + 1
+			if cut == 0 {
+				return nil, fmt.Errorf("%s: line longer than %d bytes", path, chunk)
 			}
-		}(t)
+		}
+		lines = lines[:0]
+		for data := buf[:cut]; len(data) > 0; {
+			i := bytes.IndexByte(data, '\n')
+			if i < 0 {
+				i = len(data)
+			}
+			if line := bytes.TrimRight(data[:i], "\r"); len(line) > 0 {
+				lines = append(lines, line)
+			}
+			data = data[min(i+1, len(data)):]
+		}
+		if row+len(lines) > n {
+			return nil, fmt.Errorf("%s changed while being read", path)
+		}
+		errs := make([]error, threads)
+		var wg sync.WaitGroup
+		for t := 0; t < threads; t++ {
+			wg.Add(1)
+			go func(t int) {
+				defer wg.Done()
+				for i := t; i < len(lines); i += threads {
+					r := row + i
+					if err := parseLine(lines[i], y[r:r+1], x[r*nCols:(r+1)*nCols]); err != nil {
+						errs[t] = fmt.Errorf("%s line %d: %w", path, r+1, err)
+						return
+					}
+				}
+			}(t)
+		}
+		wg.Wait()
+		if err := errors.Join(errs...); err != nil {
+			return nil, err
+		}
+		row += len(lines)
+		if eof {
+			break
+		}
+		carry = copy(buf, buf[cut:end])
 	}
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	if row != n {
+		return nil, fmt.Errorf("%s: read %d rows, counted %d", path, row, n)
 	}
 	d, err := gbdt.NewDataset(x, n, nCols, y, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return d, nil
+}
+
+// countCSV returns the number of non-empty lines and the number of feature
+// columns (fields of the first line minus the label).
+func countCSV(path string) (rows, cols int, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	rd := bufio.NewReaderSize(f, 1<<20)
+	for {
+		line, err := rd.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			return 0, 0, fmt.Errorf("%s: line longer than 1 MiB", path)
+		}
+		if len(bytes.TrimSpace(line)) > 0 {
+			if rows == 0 {
+				cols = bytes.Count(line, []byte{','})
+			}
+			rows++
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("read %s: %w", path, err)
+		}
+	}
+	if rows == 0 || cols < 1 {
+		return 0, 0, fmt.Errorf("%s: need rows with a label and at least one feature", path)
+	}
+	return rows, cols, nil
 }
 
 func parseLine(line []byte, label, row []float64) error {
