@@ -17,8 +17,14 @@ type Contribution struct {
 // bias, so that bias + sum(out) is the row's margin. Walking the row down
 // each tree, a split adds (expected value of the child taken - expected
 // value of the node) to the feature it splits on; the bias is the sum of the
-// trees' root values. A row shorter than the schema gives NaN and zeros.
+// trees' root values. A node's expected value is LightGBM's internal_value
+// when the model has it, else the leaf_count-weighted mean of its leaves.
+// A row shorter than the schema, or out shorter than the model's features,
+// gives NaN.
 func (s *Scorer) Contributions(row []float64, out []float64) float64 {
+	if len(out) < len(s.features) {
+		return math.NaN()
+	}
 	out = out[:len(s.features)]
 	for i := range out {
 		out[i] = 0
@@ -59,7 +65,9 @@ func (s *Scorer) Contributions(row []float64, out []float64) float64 {
 
 // Explain returns the k features with the largest |contribution| to this
 // row's score, largest first (all features that contributed when k <= 0).
-// Features no split on the row's paths used are left out.
+// Features no split on the row's paths used are left out. It allocates the
+// returned slice; it is meant for the flows that get reported, not for
+// every row.
 func (s *Scorer) Explain(row []float64, k int) []Contribution {
 	if math.IsNaN(s.Contributions(row, s.contrib)) {
 		return nil

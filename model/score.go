@@ -76,7 +76,8 @@ func (s *Scorer) Clone() *Scorer {
 	return &c
 }
 
-// Features returns the model's features in model order.
+// Features returns the model's features in model order (the order of
+// Contributions); the slice must not be modified.
 func (s *Scorer) Features() []string { return s.features }
 
 // gather returns the model's inputs for one schema row.
