@@ -17,10 +17,12 @@ import (
 // grows ID3 trees until they are pure or out of attributes, so it is slow;
 // these bounds keep one baseline fit under a minute on two cores.
 const (
-	BaselineMaxRows     = 20000 // training rows kept (stratified sample)
-	BaselineMaxFeatures = 40    // features kept, by variance of their bin index
-	BaselineBins        = 12    // quantile bins per feature (plus one for NaN)
-	BaselineTrees       = 15    // bagged trees; scores step in 1/BaselineTrees
+	BaselineMaxRows      = 20000 // training rows kept (stratified sample)
+	BaselineMaxFeatures  = 40    // features kept, by variance of their bin index
+	BaselineBins         = 12    // quantile bins per feature (plus one for NaN)
+	BaselineTrees        = 15    // bagged trees; scores step in 1/BaselineTrees
+	BaselineMaxDepth     = 12    // splits on any root-to-leaf path
+	BaselineMinSplitRows = 5     // nodes with fewer (bootstrap) rows become leaves
 )
 
 // BaselineName describes what Baseline trains, for reports.
@@ -37,7 +39,9 @@ const BaselineName = "golearn bagged ID3"
 // are features; (3) keeps the BaselineMaxFeatures features whose bin index
 // varies most, which drops near-constant columns whatever their scale;
 // (4) lets each tree node choose among sqrt(features) random attributes, as
-// a random forest does.
+// a random forest does; (5) stops trees at BaselineMaxDepth splits and at
+// nodes with fewer than BaselineMinSplitRows rows (golearn's ID3 would grow
+// until it runs out of attributes, which is slow on duplicate rows).
 //
 // seed fixes the row sample and the attribute choices at every node. The
 // bootstrap draws of meta.BaggedModel use math/rand's global source and
@@ -128,7 +132,9 @@ func Baseline(trainX [][]float64, trainY []int, testX [][]float64, seed int64) (
 	bag := &meta.BaggedModel{} // RandomFeatures 0: every tree sees all attributes
 	for t := 0; t < BaselineTrees; t++ {
 		// Each tree owns its generator: BaggedModel fits trees concurrently.
-		bag.AddModel(trees.NewID3DecisionTreeFromRule(0, &randomAttrRule{k: k, rng: rand.New(rand.NewSource(rng.Int63()))}))
+		rule := &randomAttrRule{k: k, rng: rand.New(rand.NewSource(rng.Int63())),
+			nAttrs: len(feats), maxDepth: BaselineMaxDepth, minRows: BaselineMinSplitRows}
+		bag.AddModel(trees.NewID3DecisionTreeFromRule(0, rule))
 	}
 	bag.Fit(train)
 
@@ -270,15 +276,22 @@ func pickFeatures(x [][]float64, rows []int, cuts [][]float64, n int) []int {
 // attribute with the best information gain among k chosen at random.
 // golearn's own RandomTreeRuleGenerator loops forever once fewer than k
 // attributes are left deeper in the tree; this one takes min(k, left).
+//
+// It also bounds the tree, which golearn's ID3 does not: returning nil makes
+// InferID3Tree keep the node as a majority-class leaf. Every ID3 split
+// consumes one attribute, so the depth is the number of attributes used up.
 type randomAttrRule struct {
-	k   int
-	rng *rand.Rand
+	k        int
+	rng      *rand.Rand
+	nAttrs   int // attributes at the root
+	maxDepth int
+	minRows  int // nodes with fewer rows are not split
 }
 
 func (r *randomAttrRule) GenerateSplitRule(f base.FixedDataGrid) *trees.DecisionTreeRule {
 	cand := base.AttributeDifferenceReferences(f.AllAttributes(), f.AllClassAttributes())
-	if len(cand) == 0 {
-		return nil // InferID3Tree then keeps the node as a leaf
+	if _, rows := f.Size(); len(cand) == 0 || r.nAttrs-len(cand) >= r.maxDepth || rows < r.minRows {
+		return nil
 	}
 	k := min(r.k, len(cand))
 	sel := make([]base.Attribute, k)
