@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/flowclass/flowclass/model/gbdt"
 )
 
 // checkAgainstLeaves scores rows (model order) with the Scorer and with an
@@ -229,4 +231,57 @@ func mustParse(t *testing.T, text []byte) *lgbModel {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// TestExplainFindsSignal trains on data whose label depends on one column
+// only (the others are noise): that column must lead most explanations.
+func TestExplainFindsSignal(t *testing.T) {
+	const nRows, nCols = 3000, 6
+	rng := rand.New(rand.NewPCG(8, 8))
+	x := make([]float64, nRows*nCols)
+	y := make([]float64, nRows)
+	for r := range nRows {
+		for c := range nCols {
+			x[r*nCols+c] = rng.NormFloat64()
+		}
+		if x[r*nCols+4]+0.3*rng.NormFloat64() > 0 {
+			y[r] = 1
+		}
+	}
+	d, err := gbdt.NewDataset(x, nRows, nCols, y, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := gbdt.DefaultParams()
+	p.NumRounds, p.MaxDepth, p.EarlyStoppingRounds, p.NumThreads = 30, 3, 0, 1
+	e, err := gbdt.Train(d, p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	if err := e.WriteLightGBM(&text, nil); err != nil {
+		t.Fatal(err)
+	}
+	// Column_i names from the trainer; the envelope names the columns.
+	m := &Model{Features: featureNames(nCols), Threshold: 0.5, LightGBM: text.Bytes()}
+	s, err := m.Bind(m.Features, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lead := 0
+	for r := range 500 {
+		row := x[r*nCols : (r+1)*nCols]
+		top := s.Explain(row, 1)
+		if len(top) == 1 && top[0].Feature == "feat_4" {
+			lead++
+			// It pushes towards the side the row's value is on.
+			if (row[4] > 0.5 && top[0].Contribution <= 0) || (row[4] < -0.5 && top[0].Contribution >= 0) {
+				t.Fatalf("row %d: feat_4=%v contributes %v", r, row[4], top[0].Contribution)
+			}
+		}
+	}
+	if lead < 475 {
+		t.Fatalf("the signal column leads %d of 500 explanations", lead)
+	}
+	t.Logf("signal column leads %d of 500 explanations", lead)
 }

@@ -284,3 +284,31 @@ func sameContribution(a, b Contribution) bool {
 	return a.Feature == b.Feature && a.Contribution == b.Contribution &&
 		(a.Value == b.Value || math.IsNaN(a.Value) && math.IsNaN(b.Value))
 }
+
+// TestScoreAllocations checks the hot path: Score allocates nothing, and
+// ScoreBatch's only allocation is leaves' per-call bookkeeping, whatever
+// the number of rows.
+func TestScoreAllocations(t *testing.T) {
+	m, _, x := trainModel(t, 1000, 8, 10)
+	schema := append(slices.Clone(m.Features), "extra")
+	slices.Reverse(schema)
+	s, err := m.Bind(schema, testFeatureSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 256
+	rows := make([]float64, n*len(schema))
+	for i := range rows {
+		rows[i] = x[i%len(x)]
+	}
+	out := make([]float64, n)
+	if a := testing.AllocsPerRun(100, func() { s.Score(rows[:len(schema)]) }); a != 0 {
+		t.Fatalf("Score allocates %v times", a)
+	}
+	_ = s.ScoreBatch(rows, n, out) // sizes the batch buffer once
+	for _, nr := range []int{1, 16, n} {
+		if a := testing.AllocsPerRun(50, func() { _ = s.ScoreBatch(rows, nr, out) }); a > 1 {
+			t.Fatalf("ScoreBatch of %d rows allocates %v times", nr, a)
+		}
+	}
+}
