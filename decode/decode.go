@@ -54,95 +54,144 @@ var nilFeedback = gopacket.NilDecodeFeedback
 // than OK the packet must not join a flow and p is only partly filled.
 func (d *Decoder) Decode(data []byte, wireLen int, ts int64, lt layers.LinkType, p *Packet) Reason {
 	*p = Packet{Timestamp: ts, WireLen: wireLen, CapLen: len(data)}
+	l3, v, r := d.network(data, lt, p)
+	if r != OK {
+		return r
+	}
+	switch v {
+	case 4:
+		return d.ipv4(l3, p)
+	case 6:
+		return d.ipv6(l3, p)
+	}
+	return d.ip(l3, p)
+}
+
+// ShardHash returns a hash of the frame's IP address pair that is the same
+// for both directions, or 0 when the frame has none. Hashing the address
+// pair rather than the 5-tuple keeps every fragment of a datagram, ports or
+// not, on the same shard as its flow.
+func (d *Decoder) ShardHash(data []byte, lt layers.LinkType) uint64 {
+	var p Packet
+	l3, v, r := d.network(data, lt, &p)
+	if r != OK || len(l3) == 0 {
+		return 0
+	}
+	if v == 0 {
+		v = l3[0] >> 4
+	}
+	var a, b []byte
+	switch {
+	case v == 4 && len(l3) >= 20:
+		a, b = l3[12:16], l3[16:20]
+	case v == 6 && len(l3) >= 40:
+		a, b = l3[8:24], l3[24:40]
+	default:
+		return 0
+	}
+	h1, h2 := fnv(a), fnv(b)
+	return (h1 ^ h2) + (h1 & h2) // commutative, and not zero for a == b
+}
+
+func fnv(b []byte) uint64 {
+	h := uint64(14695981039346656037)
+	for _, c := range b {
+		h = (h ^ uint64(c)) * 1099511628211
+	}
+	return h
+}
+
+// network walks the link layer to the network header. v is 4 or 6 when
+// the link layer says which, 0 when the version nibble must tell.
+func (d *Decoder) network(data []byte, lt layers.LinkType, p *Packet) (l3 []byte, v byte, r Reason) {
 	var etype layers.EthernetType
 	var rest []byte
 	switch lt {
 	case layers.LinkTypeEthernet:
 		if d.eth.DecodeFromBytes(data, nilFeedback) != nil {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		etype, rest = d.eth.EthernetType, d.eth.Payload
 		// Cisco FabricPath wraps a whole Ethernet frame after a 2-byte
 		// FTag/TTL field; switches' SPAN ports deliver it as is.
 		if etype == etherTypeFabricPath && len(rest) >= 2+14 {
 			if d.eth.DecodeFromBytes(rest[2:], nilFeedback) != nil {
-				return Malformed
+				return nil, 0, Malformed
 			}
 			etype, rest = d.eth.EthernetType, d.eth.Payload
 		}
 		if d.eth.Length != 0 { // 802.3 frame with an LLC header
-			return NonIP
+			return nil, 0, NonIP
 		}
 	case layers.LinkTypeLinuxSLL:
 		if d.sll.DecodeFromBytes(data, nilFeedback) != nil {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		etype, rest = d.sll.EthernetType, d.sll.Payload
 	case layers.LinkTypeLinuxSLL2:
 		if d.sll2.DecodeFromBytes(data, nilFeedback) != nil {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		etype, rest = d.sll2.ProtocolType, d.sll2.Payload
 	case layers.LinkTypeNull, layers.LinkTypeLoop:
 		if d.loop.DecodeFromBytes(data, nilFeedback) != nil {
-			return Malformed
+			return nil, 0, Malformed
 		}
-		rest = d.loop.Payload
 		switch d.loop.Family {
 		case layers.ProtocolFamilyIPv4:
-			return d.ipv4(rest, p)
+			return d.loop.Payload, 4, OK
 		case layers.ProtocolFamilyIPv6BSD, layers.ProtocolFamilyIPv6FreeBSD,
 			layers.ProtocolFamilyIPv6Darwin, layers.ProtocolFamilyIPv6Linux:
-			return d.ipv6(rest, p)
+			return d.loop.Payload, 6, OK
 		}
-		return NonIP
+		return nil, 0, NonIP
 	case layers.LinkTypeRaw, linkTypeRawAlt12, linkTypeRawAlt14, layers.LinkTypeIPv4, layers.LinkTypeIPv6:
-		return d.ip(data, p)
+		return data, 0, OK
 	case layers.LinkTypePPP, layers.LinkTypePPP_HDLC:
-		return d.ppp(data, p)
+		return d.ppp(data)
 	case layers.LinkTypeC_HDLC:
-		return d.chdlc(data, p)
-	case linkTypePPI: // PPI (192): a header, then a frame of the link type it names
+		return d.chdlc(data)
+	case linkTypePPI: // a header, then a frame of the link type it names
 		if len(data) < 8 {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		n := int(binary.LittleEndian.Uint16(data[2:4]))
 		inner := layers.LinkType(binary.LittleEndian.Uint32(data[4:8]))
-		if n < 8 || n > len(data) || inner == layers.LinkTypePrismHeader+73 {
-			return Malformed
+		if n < 8 || n > len(data) || inner == linkTypePPI {
+			return nil, 0, Malformed
 		}
-		return d.Decode(data[n:], p.WireLen-n, p.Timestamp, inner, p)
+		return d.network(data[n:], inner, p)
 	default:
-		return UnsupportedLinkType
+		return nil, 0, UnsupportedLinkType
 	}
 	// VLAN tags, stacked for 802.1ad (QinQ); the outermost id keys the flow.
 	for etype == layers.EthernetTypeDot1Q || etype == layers.EthernetTypeQinQ || etype == 0x9100 {
 		if d.dot1q.DecodeFromBytes(rest, nilFeedback) != nil {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		if p.VLAN == 0 {
 			p.VLAN = d.dot1q.VLANIdentifier
 		}
 		etype, rest = d.dot1q.Type, d.dot1q.Payload
 		if etype < 0x0600 {
-			return NonIP
+			return nil, 0, NonIP
 		}
 	}
-	return d.ethertype(etype, rest, p)
+	return ethertype(etype, rest)
 }
 
-func (d *Decoder) ethertype(etype layers.EthernetType, rest []byte, p *Packet) Reason {
+func ethertype(etype layers.EthernetType, rest []byte) ([]byte, byte, Reason) {
 	switch etype {
 	case layers.EthernetTypeIPv4:
-		return d.ipv4(rest, p)
+		return rest, 4, OK
 	case layers.EthernetTypeIPv6:
-		return d.ipv6(rest, p)
+		return rest, 6, OK
 	case layers.EthernetTypeMPLSUnicast, layers.EthernetTypeMPLSMulticast:
 		// Label stack down to the bottom-of-stack bit; the payload's
 		// version nibble says IPv4 or IPv6 (RFC 3032 leaves it implicit).
 		for {
 			if len(rest) < 4 {
-				return Malformed
+				return nil, 0, Malformed
 			}
 			bottom := rest[2]&1 != 0
 			rest = rest[4:]
@@ -151,28 +200,28 @@ func (d *Decoder) ethertype(etype layers.EthernetType, rest []byte, p *Packet) R
 			}
 		}
 		if len(rest) > 0 && (rest[0]>>4 == 4 || rest[0]>>4 == 6) {
-			return d.ip(rest, p)
+			return rest, 0, OK
 		}
 	}
-	return NonIP
+	return nil, 0, NonIP
 }
 
-// ppp decodes PPP in HDLC-like framing (RFC 1662), or Cisco HDLC framing
+// ppp walks PPP in HDLC-like framing (RFC 1662), or Cisco HDLC framing
 // that some routers write under the PPP link type.
-func (d *Decoder) ppp(b []byte, p *Packet) Reason {
+func (d *Decoder) ppp(b []byte) ([]byte, byte, Reason) {
 	if len(b) >= 1 && (b[0] == 0x0f || b[0] == 0x8f) {
-		return d.chdlc(b, p)
+		return d.chdlc(b)
 	}
 	if len(b) >= 2 && b[0] == 0xff && b[1] == 0x03 {
 		b = b[2:]
 	}
 	if len(b) < 1 {
-		return Malformed
+		return nil, 0, Malformed
 	}
 	proto := uint16(b[0])
 	if b[0]&1 == 0 { // two-byte protocol field unless compressed
 		if len(b) < 2 {
-			return Malformed
+			return nil, 0, Malformed
 		}
 		proto, b = binary.BigEndian.Uint16(b[:2]), b[2:]
 	} else {
@@ -180,19 +229,19 @@ func (d *Decoder) ppp(b []byte, p *Packet) Reason {
 	}
 	switch proto {
 	case 0x0021:
-		return d.ipv4(b, p)
+		return b, 4, OK
 	case 0x0057:
-		return d.ipv6(b, p)
+		return b, 6, OK
 	}
-	return NonIP
+	return nil, 0, NonIP
 }
 
-// chdlc decodes Cisco HDLC: address, control, then an EtherType.
-func (d *Decoder) chdlc(b []byte, p *Packet) Reason {
+// chdlc walks Cisco HDLC: address, control, then an EtherType.
+func (d *Decoder) chdlc(b []byte) ([]byte, byte, Reason) {
 	if len(b) < 4 {
-		return Malformed
+		return nil, 0, Malformed
 	}
-	return d.ethertype(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:], p)
+	return ethertype(layers.EthernetType(binary.BigEndian.Uint16(b[2:4])), b[4:])
 }
 
 func (d *Decoder) ip(b []byte, p *Packet) Reason {

@@ -66,6 +66,8 @@ type Extractor struct {
 	last   int64
 	cnt    Counters
 	act    int64
+	// lastSlot is the slot of the flow the latest packet joined, -1 if none.
+	lastSlot int32
 }
 
 // NewExtractor returns a meter for schema whose expired flows go to emit.
@@ -88,6 +90,7 @@ func (e *Extractor) Packet(r *capture.Record) {
 // PacketAt is Packet for callers that already hold the fields apart.
 func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Record) {
 	e.cnt.Read++
+	e.lastSlot = -1
 	p := &e.pkt
 	if reason := e.dec.Decode(data, wireLen, ts, r.LinkType, p); reason != decode.OK {
 		e.cnt.Skipped[reason]++
@@ -116,6 +119,25 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	}
 	a.add(p, dir, e.act)
 	a.app.observe(int(dir), p)
+	e.lastSlot = slot
+}
+
+// LastFlow returns the slot of the flow the latest packet joined and its
+// packet count so far, for re-scoring a flow every N packets; ok is false
+// when the latest packet joined no flow.
+func (e *Extractor) LastFlow() (slot int32, packets uint64, ok bool) {
+	if e.lastSlot < 0 {
+		return 0, 0, false
+	}
+	a := &e.accs[e.lastSlot]
+	return e.lastSlot, a.dir[0].packets + a.dir[1].packets, true
+}
+
+// SnapshotFlow computes the record of one active flow without expiring it.
+// The record is reused by the next call.
+func (e *Extractor) SnapshotFlow(slot int32) *Record {
+	e.fill(slot, e.table.Flow(slot), flow.Active, e.table.Now())
+	return &e.rec
 }
 
 // Advance moves the meter's clock to packet time now (ns), expiring flows

@@ -7,42 +7,33 @@ import (
 	"github.com/gopacket/gopacket/layers"
 )
 
-// BPF applies one tcpdump-style expression to packets of any link type,
-// compiling it once per link type as they appear (pcapng files mix them).
+// BPF applies one tcpdump-style expression to packets of any link type
+// (pcapng files mix them). Packets of a link type the expression cannot be
+// compiled for are rejected, counted as filtered, and the reason kept.
 type BPF struct {
-	expr   string
-	byLink map[layers.LinkType]*filter.Filter
-	// Unusable counts packets of link types the expression cannot be
-	// compiled for; they are rejected and so counted as filtered.
+	set      *filter.Set
 	Unusable map[layers.LinkType]error
 }
 
-// NewBPF checks the expression's syntax at once (against Ethernet) so a
-// typo fails before any packet is read.
+// NewBPF checks the expression's syntax at once, so a typo fails before
+// any packet is read.
 func NewBPF(expr string) (*BPF, error) {
-	b := &BPF{expr: expr, byLink: map[layers.LinkType]*filter.Filter{}, Unusable: map[layers.LinkType]error{}}
-	f, err := filter.New(expr, layers.LinkTypeEthernet)
+	s, err := filter.NewSet(expr)
 	if err != nil {
 		return nil, fmt.Errorf("--bpf %q: %w", expr, err)
 	}
-	b.byLink[layers.LinkTypeEthernet] = f
-	return b, nil
+	return &BPF{set: s, Unusable: map[layers.LinkType]error{}}, nil
 }
 
 // Match reports whether the packet passes.
 func (b *BPF) Match(data []byte, wireLen int, lt layers.LinkType) bool {
-	f, ok := b.byLink[lt]
-	if !ok {
-		var err error
-		if f, err = filter.New(b.expr, lt); err != nil {
-			b.Unusable[lt] = err
-		}
-		b.byLink[lt] = f
+	ok, err := b.set.Match(lt, data, wireLen)
+	if err != nil {
+		b.Unusable[lt] = err
+		return false
 	}
-	return f != nil && f.Match(data, wireLen)
+	return ok
 }
 
 // ForLink returns the program for one link type, for a live socket.
-func (b *BPF) ForLink(lt layers.LinkType) (*filter.Filter, error) {
-	return filter.New(b.expr, lt)
-}
+func (b *BPF) ForLink(lt layers.LinkType) (*filter.Filter, error) { return b.set.For(lt) }

@@ -24,7 +24,7 @@ type Sink interface {
 
 // FileResult reports one input file.
 type FileResult struct {
-	Path     string
+	Path     string // or interface name
 	Packets  uint64 // records read
 	Filtered uint64 // records the capture filter rejected
 	// Err is the error that ended reading early (truncation included);
@@ -35,15 +35,12 @@ type FileResult struct {
 // Truncated reports a file cut inside a record.
 func (r FileResult) Truncated() bool { return errors.Is(r.Err, capture.ErrTruncated) }
 
-// Progress is told about bytes read, for progress bars. It may be nil.
-type Progress func(path string, offset, size int64)
-
 // ReadFiles feeds the files, in the order given, into sink. The flow table
 // carries over between files so rotated captures join up, but when a file
 // starts earlier than the previous one ended they are separate recordings
 // and every active flow is expired first. Files that cannot be opened are
 // reported in their result; reading goes on with the next.
-func ReadFiles(paths []string, sink Sink, m Matcher, progress Progress) []FileResult {
+func ReadFiles(paths []string, sink Sink, m Matcher) []FileResult {
 	results := make([]FileResult, 0, len(paths))
 	var last int64
 	for _, p := range paths {
@@ -79,12 +76,6 @@ func ReadFiles(paths []string, sink Sink, m Matcher, progress Progress) []FileRe
 				continue
 			}
 			sink.Packet(&rec)
-			if progress != nil && res.Packets&0x3fff == 0 {
-				progress(p, f.Offset(), f.Size())
-			}
-		}
-		if progress != nil {
-			progress(p, f.Size(), f.Size())
 		}
 		f.Close()
 		results = append(results, res)

@@ -157,7 +157,7 @@ func meterTuples(t *testing.T, path string) (map[tuple]counts, features.Counters
 		c.bytes += uint64(r.Values[by])
 		res[k] = c
 	}, 1, 1)
-	results := ReadFiles([]string{path}, e, nil, nil)
+	results := ReadFiles([]string{path}, e, nil)
 	if err := Errors(results); err != nil {
 		t.Logf("%s: %v", path, err)
 	}

@@ -1,0 +1,670 @@
+package meter
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/decode"
+	"github.com/flowclass/flowclass/features"
+	"github.com/flowclass/flowclass/flow"
+	"github.com/gopacket/gopacket/layers"
+)
+
+// Scorer scores feature rows laid out in schema order, row-major. Each
+// worker gets its own, so it need not be safe for concurrent use.
+type Scorer interface {
+	ScoreBatch(rows []float64, n int, out []float64) error
+}
+
+// EventKind tells flow ends from alerts on flows still active.
+type EventKind uint8
+
+const (
+	// FlowEnd is a flow that expired, with its final score.
+	FlowEnd EventKind = iota
+	// ActiveAlert is a flow still active whose score crossed the
+	// threshold when re-scored.
+	ActiveAlert
+)
+
+// Event is one output of the pipeline. Record is owned by the event until
+// the output function returns.
+type Event struct {
+	Kind   EventKind
+	Time   int64 // packet time of the event, ns
+	Record features.Record
+	Score  float64
+	Scored bool
+	// Alert is set when this event raises the flow's alert: the first time
+	// its score reached the threshold. AlertedBefore is set on a FlowEnd
+	// whose alert an ActiveAlert already raised.
+	Alert, AlertedBefore bool
+	epoch                uint32
+}
+
+// Options configure a pipeline run.
+type Options struct {
+	Schema  *features.Schema
+	Flow    flow.Config
+	Workers int // default 1
+	// NewScorer makes one scorer per worker; nil runs without scoring.
+	NewScorer func() (Scorer, error)
+	Threshold float64
+	// RescoreInterval re-scores every active flow this often in packet
+	// time (0: never); RescorePackets re-scores a flow each time its packet
+	// count reaches a multiple of it (0: never).
+	RescoreInterval time.Duration
+	RescorePackets  uint64
+	BPF             string
+	// Progress, when set, is called from the reading goroutine now and then.
+	Progress func(Progress)
+}
+
+// Progress is a snapshot of how far reading got.
+type Progress struct {
+	Path             string
+	Offset, Size     int64 // bytes of the current file
+	Packets          uint64
+	FilesDone, Files int
+	Flows, Alerts    uint64
+}
+
+// Summary accounts for a whole run.
+type Summary struct {
+	Files    []FileResult
+	Counters features.Counters
+	Filtered uint64
+	// Unusable names link types the capture filter could not be compiled
+	// for; their packets were counted as filtered.
+	Unusable    map[layers.LinkType]error
+	Flows       uint64
+	Alerts      uint64
+	KernelDrops uint64
+	Interrupted bool
+	Elapsed     time.Duration
+}
+
+const (
+	batchPackets = 512
+	batchBytes   = 512 << 10
+	// liveFlushAge bounds how long, in packet time, a live packet may wait
+	// in a partly filled batch.
+	liveFlushAge = int64(100 * time.Millisecond)
+)
+
+type pktRef struct {
+	off, n int32
+	wire   int32
+	lt     layers.LinkType
+	ts     int64
+}
+
+// batch carries packets of one shard, then a watermark: every packet of
+// this shard with a time up to mark has been sent.
+type batch struct {
+	data   []byte
+	pkts   []pktRef
+	source string
+	mark   int64
+	epoch  uint32
+	// flush expires every flow at flushAt (file boundary or the end).
+	flush       bool
+	flushReason flow.Reason
+	flushAt     int64
+	last        bool
+}
+
+type workerOut struct {
+	worker int
+	events []*Event
+	mark   int64
+	epoch  uint32
+	done   bool
+	counts features.Counters
+	err    error
+}
+
+// Run meters the inputs. Files are read in order; a live source (at most
+// one, and then alone) runs until ctx is cancelled or the interface fails.
+// out is called from one goroutine, in order of packet time.
+func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Summary, error) {
+	start := time.Now()
+	if opt.Workers < 1 {
+		opt.Workers = 1
+	}
+	var m *BPF
+	if opt.BPF != "" {
+		var err error
+		if m, err = NewBPF(opt.BPF); err != nil {
+			return Summary{}, err
+		}
+	}
+	scorers := make([]Scorer, opt.Workers)
+	if opt.NewScorer != nil {
+		for i := range scorers {
+			s, err := opt.NewScorer()
+			if err != nil {
+				return Summary{}, err
+			}
+			scorers[i] = s
+		}
+	}
+	fc := opt.Flow
+	if fc.MaxFlows > 0 {
+		fc.MaxFlows = max(fc.MaxFlows/opt.Workers, 1)
+	}
+
+	ins := make([]chan *batch, opt.Workers)
+	free := make(chan *batch, opt.Workers*8)
+	outs := make(chan workerOut, opt.Workers*4)
+	var wg sync.WaitGroup
+	for w := 0; w < opt.Workers; w++ {
+		ins[w] = make(chan *batch, 4)
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			runWorker(w, opt, fc, scorers[w], ins[w], free, outs)
+		}(w)
+	}
+	var flows, alerts atomic.Uint64
+	mergeDone := make(chan struct{})
+	var counts features.Counters
+	var werr error
+	go func() {
+		counts, werr = merge(opt.Workers, outs, func(ev *Event) {
+			if ev.Kind == FlowEnd {
+				flows.Add(1)
+			}
+			if ev.Alert {
+				alerts.Add(1)
+			}
+			out(ev)
+		})
+		close(mergeDone)
+	}()
+
+	r := &reader{opt: opt, ins: ins, free: free, match: m, cur: make([]*batch, opt.Workers), dec: decode.NewDecoder(),
+		flows: &flows, alerts: &alerts}
+	sum := r.run(ctx, inputs)
+	wg.Wait()
+	close(outs)
+	<-mergeDone
+	sum.Counters = counts
+	sum.Flows, sum.Alerts = flows.Load(), alerts.Load()
+	if r.err == nil {
+		r.err = werr
+	}
+	if m != nil {
+		sum.Unusable = m.Unusable
+	}
+	sum.Elapsed = time.Since(start)
+	return sum, r.err
+}
+
+// Input is one packet source.
+type Input struct {
+	Path string        // a capture file, opened when its turn comes
+	Live *capture.Live // or an open live capture
+	Name string        // for messages and the Source column
+}
+
+type reader struct {
+	opt    Options
+	ins    []chan *batch
+	free   chan *batch
+	cur    []*batch
+	match  *BPF
+	dec    *decode.Decoder
+	epoch  atomic.Uint32
+	last   int64 // latest packet time read
+	nextTk int64 // next watermark boundary
+	err    error
+	flows  *atomic.Uint64
+	alerts *atomic.Uint64
+	sum    Summary
+	live   bool
+}
+
+func (r *reader) run(ctx context.Context, inputs []Input) Summary {
+	for i, in := range inputs {
+		if ctx.Err() != nil {
+			r.sum.Interrupted = true
+			break
+		}
+		res := r.readInput(ctx, in, i, len(inputs))
+		r.sum.Files = append(r.sum.Files, res)
+		if ctx.Err() != nil {
+			r.sum.Interrupted = true
+			break
+		}
+	}
+	reason := flow.EndOfInput
+	if r.sum.Interrupted {
+		reason = flow.Shutdown
+	}
+	for w := range r.ins {
+		b := r.batchFor(w)
+		b.mark, b.epoch = r.last, r.epoch.Load()
+		b.flush, b.flushReason, b.flushAt, b.last = true, reason, r.last, true
+		r.ins[w] <- b
+		r.cur[w] = nil
+		close(r.ins[w])
+	}
+	return r.sum
+}
+
+func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileResult {
+	res := FileResult{Path: in.Name}
+	var src capture.Source
+	var file *capture.File
+	if in.Live != nil {
+		src, r.live = in.Live, true
+		stop := context.AfterFunc(ctx, func() { in.Live.Close() })
+		defer stop()
+		done := make(chan struct{})
+		var ticks sync.WaitGroup
+		ticks.Add(1)
+		go func() {
+			defer ticks.Done()
+			r.liveTicks(done)
+		}()
+		// The ticker must be gone before the shards' channels close.
+		defer ticks.Wait()
+		defer close(done)
+	} else {
+		f, err := capture.OpenFile(in.Path)
+		if err != nil {
+			res.Err = err
+			return res
+		}
+		defer f.Close()
+		src, file = f, f
+	}
+	var rec capture.Record
+	first := true
+	for {
+		err := src.Next(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			res.Err = err
+			break
+		}
+		res.Packets++
+		ts := rec.Timestamp.UnixNano()
+		if first {
+			first = false
+			if ts < r.last {
+				// A file that starts before the previous one ended is a
+				// separate recording: end every flow first.
+				r.flushAll(flow.EndOfInput, r.last)
+				r.epoch.Add(1)
+			}
+		}
+		if ts > r.last {
+			r.last = ts
+		}
+		if r.match != nil && !r.match.Match(rec.Data, rec.Length, rec.LinkType) {
+			res.Filtered++
+			r.sum.Filtered++
+			continue
+		}
+		r.add(&rec, ts, in.Name)
+		if res.Packets&0x3ff == 0 {
+			if ctx.Err() != nil {
+				break
+			}
+			if r.opt.Progress != nil && file != nil {
+				r.opt.Progress(Progress{Path: in.Name, Offset: file.Offset(), Size: file.Size(), Packets: res.Packets,
+					FilesDone: idx, Files: total, Flows: r.flows.Load(), Alerts: r.alerts.Load()})
+			}
+		}
+	}
+	if in.Live != nil {
+		st := in.Live.Stats()
+		r.sum.KernelDrops += st.KernelDrops
+	}
+	// Hand over what this file left in partly filled batches, so that a
+	// file boundary never holds packets back.
+	r.sendAll(r.last)
+	if r.opt.Progress != nil && file != nil {
+		r.opt.Progress(Progress{Path: in.Name, Offset: file.Size(), Size: file.Size(), Packets: res.Packets,
+			FilesDone: idx + 1, Files: total, Flows: r.flows.Load(), Alerts: r.alerts.Load()})
+	}
+	return res
+}
+
+// add copies one packet into its shard's batch.
+func (r *reader) add(rec *capture.Record, ts int64, source string) {
+	w := 0
+	if len(r.ins) > 1 {
+		w = int(r.dec.ShardHash(rec.Data, rec.LinkType) % uint64(len(r.ins)))
+	}
+	b := r.batchFor(w)
+	if b.source != source && len(b.pkts) > 0 {
+		r.send(w, r.last)
+		b = r.batchFor(w)
+	}
+	b.source = source
+	off := len(b.data)
+	b.data = append(b.data, rec.Data...)
+	b.pkts = append(b.pkts, pktRef{off: int32(off), n: int32(len(rec.Data)), wire: int32(rec.Length), lt: rec.LinkType, ts: ts})
+	switch {
+	case len(b.pkts) >= batchPackets || len(b.data) >= batchBytes:
+		r.send(w, ts)
+	case r.live && ts-b.pkts[0].ts > liveFlushAge:
+		r.send(w, ts)
+	}
+	// Every second of packet time, every shard hears how far time got, so
+	// shards without traffic still expire their flows on time.
+	if ts >= r.nextTk {
+		r.sendAll(ts)
+		r.nextTk = (ts/int64(time.Second) + 1) * int64(time.Second)
+	}
+}
+
+func (r *reader) batchFor(w int) *batch {
+	if r.cur[w] == nil {
+		select {
+		case b := <-r.free:
+			r.cur[w] = b
+		default:
+			r.cur[w] = &batch{data: make([]byte, 0, batchBytes+65536), pkts: make([]pktRef, 0, batchPackets)}
+		}
+	}
+	return r.cur[w]
+}
+
+func (r *reader) send(w int, mark int64) {
+	b := r.batchFor(w)
+	b.mark, b.epoch = mark, r.epoch.Load()
+	r.ins[w] <- b
+	r.cur[w] = nil
+}
+
+func (r *reader) sendAll(mark int64) {
+	for w := range r.ins {
+		r.send(w, mark)
+	}
+}
+
+func (r *reader) flushAll(reason flow.Reason, at int64) {
+	for w := range r.ins {
+		b := r.batchFor(w)
+		b.flush, b.flushReason, b.flushAt = true, reason, at
+		r.send(w, at)
+	}
+}
+
+// liveTicks advances every shard's clock on a live capture when packets
+// stop coming, so idle flows still expire. Kernel packet times are wall
+// clock times; the tick stays two seconds behind to let queued packets
+// through first.
+func (r *reader) liveTicks(done chan struct{}) {
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-done:
+			return
+		case now := <-t.C:
+			mark := now.Add(-2 * time.Second).UnixNano()
+			for w := range r.ins {
+				select {
+				case r.ins[w] <- &batch{mark: mark, epoch: r.epoch.Load()}:
+				default: // the worker is busy with packets: it needs no tick
+				}
+			}
+		}
+	}
+}
+
+func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
+	var pending []*Event
+	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
+		pending = append(pending, newEvent(FlowEnd, rec, rec.Expired))
+	}, 1, 1)
+	ws := &workerScore{sc: sc, opt: opt, alerted: map[uint64]bool{}, nf: len(opt.Schema.Features)}
+	var nextRescore int64
+	var rec capture.Record
+	var epoch uint32
+	var err error
+	for b := range in {
+		rec.Source = b.source
+		for _, p := range b.pkts {
+			rec.Data = b.data[p.off : p.off+p.n]
+			rec.Length = int(p.wire)
+			rec.LinkType = p.lt
+			rec.Timestamp = time.Unix(0, p.ts)
+			e.Packet(&rec)
+			if opt.RescorePackets > 0 && sc != nil {
+				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 {
+					if ev := ws.rescoreOne(e.SnapshotFlow(slot), p.ts); ev != nil {
+						pending = append(pending, ev)
+					}
+				}
+			}
+		}
+		if b.mark > 0 {
+			e.Advance(b.mark)
+		}
+		if b.flush {
+			e.FlushAt(b.flushReason, b.flushAt)
+		}
+		if opt.RescoreInterval > 0 && sc != nil && b.mark >= nextRescore && !b.flush {
+			if nextRescore != 0 {
+				pending = ws.rescoreAll(e, b.mark, pending)
+			}
+			iv := int64(opt.RescoreInterval)
+			nextRescore = (b.mark/iv + 1) * iv
+		}
+		if e2 := ws.scoreEnds(pending); e2 != nil && err == nil {
+			err = e2
+		}
+		if b.epoch > epoch {
+			epoch = b.epoch
+		}
+		o := workerOut{worker: w, events: pending, mark: b.mark, epoch: b.epoch}
+		if b.flush {
+			// Everything of this epoch is out: let the merger move on.
+			o.mark = b.flushAt + 1
+		}
+		last := b.last
+		pending = nil
+		if last {
+			o.done, o.counts, o.err = true, e.Counters(), err
+		}
+		outs <- o
+		b.data, b.pkts, b.source = b.data[:0], b.pkts[:0], ""
+		b.flush, b.last = false, false
+		if cap(b.data) > 0 {
+			select {
+			case free <- b:
+			default:
+			}
+		}
+	}
+}
+
+type workerScore struct {
+	sc      Scorer
+	opt     Options
+	alerted map[uint64]bool
+	rows    []float64
+	scores  []float64
+	nf      int
+}
+
+func newEvent(kind EventKind, rec *features.Record, at int64) *Event {
+	ev := &Event{Kind: kind, Time: at, Record: *rec}
+	ev.Record.Values = append([]float64(nil), rec.Values...)
+	ev.Record.Meta = append([]string(nil), rec.Meta...)
+	return ev
+}
+
+// scoreEnds scores the expired flows among evs in one batch.
+func (ws *workerScore) scoreEnds(evs []*Event) error {
+	if ws.sc == nil {
+		return nil
+	}
+	ws.rows, ws.scores = ws.rows[:0], ws.scores[:0]
+	n := 0
+	for _, ev := range evs {
+		if ev.Kind == FlowEnd {
+			ws.rows = append(ws.rows, ev.Record.Values...)
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	ws.scores = append(ws.scores, make([]float64, n)...)
+	if err := ws.sc.ScoreBatch(ws.rows, n, ws.scores); err != nil {
+		return fmt.Errorf("score: %w", err)
+	}
+	i := 0
+	for _, ev := range evs {
+		if ev.Kind != FlowEnd {
+			continue
+		}
+		ev.Score, ev.Scored = ws.scores[i], true
+		i++
+		id := ev.Record.FlowID
+		if ws.alerted[id] {
+			ev.AlertedBefore = true
+			delete(ws.alerted, id)
+		} else if ev.Score >= ws.opt.Threshold {
+			ev.Alert = true
+		}
+	}
+	return nil
+}
+
+func (ws *workerScore) rescoreOne(rec *features.Record, at int64) *Event {
+	if ws.alerted[rec.FlowID] {
+		return nil
+	}
+	var s [1]float64
+	if ws.sc.ScoreBatch(rec.Values, 1, s[:]) != nil || s[0] < ws.opt.Threshold {
+		return nil
+	}
+	ws.alerted[rec.FlowID] = true
+	ev := newEvent(ActiveAlert, rec, at)
+	ev.Score, ev.Scored, ev.Alert = s[0], true, true
+	return ev
+}
+
+func (ws *workerScore) rescoreAll(e *features.Extractor, at int64, evs []*Event) []*Event {
+	var recs []*Event
+	e.Snapshot(func(rec *features.Record) {
+		if !ws.alerted[rec.FlowID] {
+			recs = append(recs, newEvent(ActiveAlert, rec, at))
+		}
+	})
+	if len(recs) == 0 {
+		return evs
+	}
+	ws.rows = ws.rows[:0]
+	for _, ev := range recs {
+		ws.rows = append(ws.rows, ev.Record.Values...)
+	}
+	scores := make([]float64, len(recs))
+	if ws.sc.ScoreBatch(ws.rows, len(recs), scores) != nil {
+		return evs
+	}
+	for i, ev := range recs {
+		if scores[i] >= ws.opt.Threshold {
+			ev.Score, ev.Scored, ev.Alert = scores[i], true, true
+			ws.alerted[ev.Record.FlowID] = true
+			evs = append(evs, ev)
+		}
+	}
+	return evs
+}
+
+// merge orders the workers' events by (epoch, time, first packet, flow id)
+// and emits each once no worker can still produce an earlier one.
+func merge(workers int, outs <-chan workerOut, emit func(*Event)) (features.Counters, error) {
+	var counts features.Counters
+	var errs []error
+	marks := make([]int64, workers)
+	epochs := make([]uint32, workers)
+	done := make([]bool, workers)
+	h := &eventHeap{}
+	for o := range outs {
+		for _, ev := range o.events {
+			ev.epoch = o.epoch
+			heap.Push(h, ev)
+		}
+		if o.epoch > epochs[o.worker] || o.mark > marks[o.worker] {
+			epochs[o.worker], marks[o.worker] = max(epochs[o.worker], o.epoch), max(marks[o.worker], o.mark)
+		}
+		if o.done {
+			done[o.worker] = true
+			counts.Add(o.counts)
+			if o.err != nil {
+				errs = append(errs, o.err)
+			}
+		}
+		// The slowest worker bounds what is safe to emit.
+		minEpoch, minMark, all := uint32(1<<31), int64(1<<62), true
+		for w := 0; w < workers; w++ {
+			if done[w] {
+				continue
+			}
+			all = false
+			if epochs[w] < minEpoch || (epochs[w] == minEpoch && marks[w] < minMark) {
+				minEpoch, minMark = epochs[w], marks[w]
+			}
+		}
+		for h.Len() > 0 {
+			ev := (*h)[0]
+			if !all && (ev.epoch > minEpoch || (ev.epoch == minEpoch && ev.Time >= minMark)) {
+				break
+			}
+			emit(heap.Pop(h).(*Event))
+		}
+	}
+	for h.Len() > 0 {
+		emit(heap.Pop(h).(*Event))
+	}
+	return counts, errors.Join(errs...)
+}
+
+type eventHeap []*Event
+
+func (h eventHeap) Len() int { return len(h) }
+func (h eventHeap) Less(i, j int) bool {
+	a, b := h[i], h[j]
+	switch {
+	case a.epoch != b.epoch:
+		return a.epoch < b.epoch
+	case a.Time != b.Time:
+		return a.Time < b.Time
+	case a.Kind != b.Kind:
+		return a.Kind > b.Kind // an alert on an active flow before flows that end at the same time
+	case a.Record.First != b.Record.First:
+		return a.Record.First < b.Record.First
+	}
+	return a.Record.FlowID < b.Record.FlowID
+}
+func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)   { *h = append(*h, x.(*Event)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	n := len(old)
+	x := old[n-1]
+	*h = old[:n-1]
+	return x
+}
+
+// ErrNoInput is returned when there is nothing to read.
+var ErrNoInput = errors.New("no input")
