@@ -3,7 +3,7 @@
 // question and answer summary, SSH banners) from the first payload bytes of
 // a flow, without a DPI engine.
 //
-// The flow table owns one State per flow, tells it the ports with SetPorts,
+// The flow table owns one State per flow, tells it the ports with Init,
 // feeds it every payload with Observe and reads Result at expiry. A State is
 // 16 bytes, its zero value is usable, and it allocates nothing until a flow
 // carries payload that looks like (or is on a port of) a protocol it parses.
@@ -27,6 +27,17 @@
 //     first packet was the server's;
 //  6. "" otherwise.
 //
-// Without SetPorts, DNS (recognised by port only) and rule 5 are disabled;
+// Without Init, DNS (recognised by port only) and rule 5 are disabled;
 // TLS, HTTP and SSH are still recognised by content.
+//
+// Per flow the first value wins: the first ClientHello and ServerHello, the
+// first HTTP request, the first SSH line of each direction, the first DNS
+// question and the response answering it (by ID; else the first response).
+// HTTP responses are counted over the whole flow.
+//
+// Out of scope, by design: QUIC and DTLS hellos, TLS after STARTTLS or
+// inside HTTP CONNECT, SOCKS or VPN tunnels, SSLv2 hellos, HTTP/2 and HTTP
+// over UDP (SSDP), and DNS on ports other than 53, 5353 and 5355.
+// SSH client and server lines follow the flow table's direction: a flow
+// first seen from the server has them swapped.
 package appmeta

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
@@ -174,12 +175,10 @@ func needTshark(tb testing.TB) string {
 
 // runTshark dissects path and groups its answers by bidirectional 5-tuple.
 // extra are further tshark options (decode-as for services on odd ports).
-// HTTP bodies are not reassembled so that a response whose body the capture
-// cut short still counts, as it does for us.
 func runTshark(tb testing.TB, tshark, path string, extra ...string) map[flowKey]*sharkFlow {
 	tb.Helper()
 	args := []string{"-r", path, "-n", "-T", "fields", "-E", "occurrence=a", "-E", "aggregator=|",
-		"-o", "tcp.desegment_tcp_streams:TRUE", "-o", "http.desegment_body:FALSE"}
+		"-o", "tcp.desegment_tcp_streams:TRUE"}
 	args = append(args, extra...)
 	for _, f := range sharkFields {
 		args = append(args, "-e", f)
@@ -318,6 +317,7 @@ func firstOr(v []string) string {
 // comparison is the outcome for one capture.
 type comparison struct {
 	flows      int
+	tolerated  int            // HTTP flows whose response count lies within tshark's bounds
 	checked    map[string]int // field -> flows where tshark had a value
 	mismatches []string
 	// Per-capture sets, ours and tshark's.
@@ -397,7 +397,19 @@ func compareCapture(tb testing.TB, tshark, path string, extra ...string) *compar
 			}
 		}
 		if resp > 0 || m.HTTPResponses > 0 {
-			c.check("http.responses", k, fmt.Sprint(m.HTTPResponses, "/", m.HTTPSuccess), fmt.Sprint(resp, "/", succ))
+			// tshark reports a response only once its body is complete, so
+			// a body the capture lost or cut hides it: tshark's count is a
+			// lower bound, its request count an upper one. Exact agreement
+			// is counted; a count within the bounds is tolerated.
+			ours := fmt.Sprint(m.HTTPResponses, "/", m.HTTPSuccess)
+			theirs := fmt.Sprint(resp, "/", succ)
+			reqs := len(sf.method)
+			if ours != theirs && m.HTTPResponses >= resp && m.HTTPResponses <= reqs &&
+				m.HTTPSuccess >= succ && m.HTTPSuccess-succ <= m.HTTPResponses-resp {
+				theirs = ours
+				c.tolerated++
+			}
+			c.check("http.responses", k, ours, theirs)
 		}
 		qname, qtype := firstOr(sf.qname), firstOr(sf.qtype)
 		if len(sf.qname) == 0 {
@@ -456,7 +468,7 @@ func TestAgainstTsharkSurvey(t *testing.T) {
 	}
 	for _, p := range strings.Fields(list) {
 		c := compareCapture(t, tshark, p, extra...)
-		t.Logf("%s: %d flows, checked %v, %d mismatches", p, c.flows, c.checked, len(c.mismatches))
+		t.Logf("%s: %d flows, checked %v, %d mismatches, %d tolerated", p, c.flows, c.checked, len(c.mismatches), c.tolerated)
 		for i, m := range c.mismatches {
 			if i >= 10 {
 				t.Logf("  ... %d more", len(c.mismatches)-10)
@@ -465,4 +477,103 @@ func TestAgainstTsharkSurvey(t *testing.T) {
 			t.Logf("  %s", m)
 		}
 	}
+}
+
+// tsharkCase is one capture compared with tshark, with the fields that
+// must have been checked at least once (so a silent parser cannot pass).
+type tsharkCase struct {
+	rel   string
+	extra []string // tshark options: decode-as for a service on an odd port
+	need  []string
+}
+
+var tsharkCases = []tsharkCase{
+	{"benign/ndpi_443-firefox.pcap", nil, []string{"sni", "ja3_full", "ja3s_full"}},
+	{"benign/ndpi_443-curl.pcap", nil, []string{"sni", "ja3_full", "ja3s_full"}},
+	{"benign/ndpi_443-git.pcap", nil, []string{"sni", "ja3"}},
+	{"benign/ndpi_tls_2_reasms.pcapng", nil, []string{"sni", "ja3_full"}},           // hello over several segments
+	{"benign/ndpi_tls_with_huge_ch.pcapng", nil, []string{"ja3_full", "ja3s_full"}}, // hello over several records
+	{"benign/ndpi_tls_missing_ch_frag.pcap", nil, []string{"ja3s_full"}},            // lost hello segment: no hello for both
+	{"benign/ndpi_http_ipv6.pcap", nil, []string{"sni", "ja3s_full"}},               // IPv6, alert before ServerHello
+	{"benign/ndpi_tls_port_80.pcapng", []string{"-d", "tcp.port==80,tls"}, []string{"ja3_full", "ja3s_full"}},
+	{"benign/ndpi_dns.pcap", nil, []string{"dns.qry.name", "dns.flags.rcode"}},
+	{"benign/ndpi_dns_long_domainname.pcap", nil, []string{"dns.qry.name", "dns.count.answers"}},
+	{"malicious/ndpi_dns-tunnel-iodine.pcap", nil, []string{"dns.qry.name", "dns.qry.type"}},
+	{"malicious/attack_command_and_control_cmds_over_dns_txt_queries_and_reponses.pcap", nil, []string{"dns.qry.name", "dns.count.answers"}},
+	{"malicious/attack_lateral_movement_exploit_dos_cve-2020-1350_dns_sig_maxspl0it.pcapng", nil, []string{"dns.flags.rcode"}}, // DNS over TCP, 64 KiB answer
+	{"benign/ndpi_http.pcapng", nil, []string{"http.host", "http.user_agent", "http.responses"}},
+	{"benign/ndpi_http_ua_splitted_in_two_pkts.pcapng", nil, []string{"http.user_agent"}},
+	{"benign/ndpi_http-manipulated.pcap", nil, []string{"http.host", "http.responses"}},
+	{"benign/ndpi_netflix.pcap", nil, []string{"sni", "ja3", "http.host", "http.responses", "dns.qry.name"}},
+	{"benign/ndpi_reddit.pcap", nil, []string{"sni", "ja3_full", "ja3s_full"}},
+	{"benign/ndpi_alexa-app.pcapng", nil, []string{"sni", "ja3_full", "ja3s_full", "http.responses", "dns.qry.name"}},
+	{"mixed/elcab_rig-ek-infection-mixed.pcap", nil, []string{"http.host", "http.user_agent", "http.responses", "dns.qry.name"}},
+	{"benign/ndpi_ssh.pcap", []string{"-d", "tcp.port==8000,ssh"}, []string{"ssh.client", "ssh.server"}},
+	{"malicious/slips_ssh-bruteforce.pcap", []string{"-d", "tcp.port==902,ssh"}, []string{"ssh.client", "ssh.server"}},
+}
+
+// TestAgainstTshark compares, flow by flow, what we extract with what
+// tshark dissects from the same real captures, and the per-capture sets of
+// SNIs, JA3s, JA3Ss, HTTP hosts and DNS query names. JA4 is absent from
+// Debian's tshark 4.0 and is checked against the specification instead
+// (TestJA4SpecExample).
+//
+// Captures left out on purpose, where tshark and we differ by design (see
+// the package documentation) or tshark is the one that misses: STARTTLS
+// (ndpi_smtp-starttls, ndpi_imap-starttls, ndpi_pop3_stls,
+// ndpi_ftp-start-tls), TLS in tunnels (ndpi_443-opvn, ndpi_http_connect,
+// ndpi_tls_heur__*, ndpi_gnutella), QUIC (ndpi_google_meet), DNSCrypt and
+// DNS over other ports (ndpi_avast_securedns, ndpi_dnscrypt-*), IP
+// fragments (ndpi_dns_fragmented: the harness does not reassemble IP), a
+// malformed hello (ndpi_tls_cipher_lens), HTTP on the SIP port
+// (ndpi_http_on_sip_port, tshark sees SIP), and server segments out of
+// order or after odd SYN-ACKs where we still find the ServerHello and
+// tshark does not (ndpi_teams, ndpi_4in6tunnel,
+// ndpi_tls_multiple_synack_different_seq, ndpi_google_ssl).
+func TestAgainstTshark(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs tshark over real captures; skipped with -short")
+	}
+	tshark := needTshark(t)
+	for _, tc := range tsharkCases {
+		t.Run(tc.rel, func(t *testing.T) {
+			t.Parallel()
+			path := testdata.Capture(t, tc.rel)
+			c := compareCapture(t, tshark, path, tc.extra...)
+			for _, m := range c.mismatches {
+				t.Errorf("%s", m)
+			}
+			for _, f := range tc.need {
+				if c.checked[f] == 0 {
+					t.Errorf("field %s never present on either side", f)
+				}
+			}
+			for name, s := range c.sets {
+				if !equalSets(s[0], s[1]) {
+					t.Errorf("%s set differs: ours %v tshark %v", name, keys(s[0]), keys(s[1]))
+				}
+			}
+			t.Logf("%d flows, checked %v, %d HTTP flows within bounds but not equal to tshark's count", c.flows, c.checked, c.tolerated)
+		})
+	}
+}
+
+func equalSets(a, b map[string]bool) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k := range a {
+		if !b[k] {
+			return false
+		}
+	}
+	return true
+}
+
+func keys(m map[string]bool) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
 }
