@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -786,4 +787,22 @@ func TestLiveFanout(t *testing.T) {
 		t.Errorf("capture a got %d of %d flows: the group did not split the traffic", na, flows)
 	}
 	t.Logf("fanout split %d flows %d/%d", flows, na, flows-na)
+}
+
+// TestLiveContextStop: the documented way to stop on a context.
+func TestLiveContextStop(t *testing.T) {
+	p := netns.NewPair(t)
+	l := openLive(t, p.Host, LiveOptions{})
+	ctx, cancel := context.WithCancel(context.Background())
+	stop := context.AfterFunc(ctx, func() { l.Close() })
+	defer stop()
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	var r Record
+	if err := l.Next(&r); err != io.EOF {
+		t.Fatalf("Next after cancel: %v, want io.EOF", err)
+	}
+	if took := time.Since(start); took > 800*time.Millisecond {
+		t.Errorf("Next returned %v after start, want soon after the 200ms cancel", took)
+	}
 }

@@ -56,6 +56,8 @@ func NewPair(tb testing.TB) *Pair {
 		tb.Skip("netns: the ip command (iproute2) is not installed")
 	}
 
+	sweepStale(tb)
+
 	var rnd [3]byte
 	if _, err := rand.Read(rnd[:]); err != nil {
 		tb.Fatalf("netns: random name: %v", err)
@@ -157,6 +159,32 @@ func (p *Pair) destroy(tb testing.TB) {
 	}
 	if out, err := run("ip", "netns", "del", p.NS); err != nil {
 		tb.Errorf("netns: ip netns del %s: %v: %s", p.NS, err, out)
+	}
+}
+
+// sweepStale deletes pairs left by test processes that died without running
+// their cleanups (killed, or timed out). It only touches names this package
+// makes, fc-<pid>-<hex>, whose pid no longer runs.
+func sweepStale(tb testing.TB) {
+	entries, err := os.ReadDir("/run/netns")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		var pid int
+		var suffix string
+		if n, _ := fmt.Sscanf(strings.ReplaceAll(e.Name(), "-", " "), "fc %d %s", &pid, &suffix); n != 2 || len(suffix) != 6 {
+			continue
+		}
+		if _, err := hex.DecodeString(suffix); err != nil || unix.Kill(pid, 0) != unix.ESRCH {
+			continue
+		}
+		run("ip", "link", "del", "fca"+suffix) // gone already if the namespace went first
+		if out, err := run("ip", "netns", "del", e.Name()); err != nil {
+			tb.Logf("netns: removing stale namespace %s: %v: %s", e.Name(), err, out)
+		} else {
+			tb.Logf("netns: removed stale namespace %s left by a dead test process", e.Name())
+		}
 	}
 }
 
