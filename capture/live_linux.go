@@ -298,6 +298,9 @@ func (l *Live) preFilter(data []byte) bool {
 		l.discarded.Add(1)
 		return false
 	}
+	// The kernel filters a VLAN packet without its tag, which Data has put
+	// back; a program that reads beyond the MAC addresses can judge such a
+	// packet differently here, in this first-milliseconds window only.
 	keep, err := l.vm.Run(data)
 	return err == nil && keep > 0
 }

@@ -36,10 +36,10 @@ type Pair struct {
 	HostMAC  net.HardwareAddr
 	PeerMAC  net.HardwareAddr
 
-	// Offloads says whether ethtool turned checksum/segmentation offloads
+	// OffloadsOff says whether ethtool turned checksum/segmentation offloads
 	// off on both ends; when false, kernel-built TCP/UDP packets may carry
 	// partial checksums or be larger than the MTU.
-	Offloads bool
+	OffloadsOff bool
 }
 
 // NewPair creates a namespace and veth pair with unique names, brings both
@@ -102,7 +102,7 @@ func NewPair(tb testing.TB) *Pair {
 	}); err != nil {
 		tb.Logf("netns: cannot disable IPv6 on %s: %v", p.Peer, err)
 	}
-	p.Offloads = p.disableOffloads(tb)
+	p.OffloadsOff = p.disableOffloads(tb)
 	for _, s := range [][]string{
 		{"ip", "link", "set", p.Host, "up"},
 		{"ip", "-n", p.NS, "link", "set", p.Peer, "up"},

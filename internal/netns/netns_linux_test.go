@@ -74,6 +74,19 @@ func TestPairDeliversFramesAndCleansUp(t *testing.T) {
 		if err != nil || !strings.Contains(string(out), p.PeerAddr.String()) {
 			t.Fatalf("peer address %s not in namespace: %v: %s", p.PeerAddr, err, out)
 		}
+		if p.OffloadsOff {
+			for _, cmd := range []*exec.Cmd{exec.Command("ethtool", "-k", p.Host), p.Command("ethtool", "-k", p.Peer)} {
+				out, err := cmd.CombinedOutput()
+				if err != nil {
+					t.Fatalf("%v: %v: %s", cmd.Args, err, out)
+				}
+				for _, want := range []string{"tx-checksumming: off", "generic-segmentation-offload: off", "generic-receive-offload: off"} {
+					if !strings.Contains(string(out), want) {
+						t.Errorf("%v: %q missing", cmd.Args, want)
+					}
+				}
+			}
+		}
 		fd := rawReceiver(t, p.Host)
 
 		const n = 200
