@@ -27,4 +27,3 @@ func (l *Live) Close() error { return nil }
 
 // Stats is always empty.
 func (l *Live) Stats() Stats { return Stats{} }
-
