@@ -36,7 +36,7 @@ type series struct {
 
 // lineChart draws curves on the unit square with labelled axes and a legend.
 func lineChart(title, xLabel, yLabel string, ss []series) template.HTML {
-	const w, h = 460, 420
+	const w, h = 470, 430
 	const left, top, right, bottom = 60, 40, 20, 55
 	pw, ph := float64(w-left-right), float64(h-top-bottom)
 	x := func(v float64) float64 { return left + v*pw }
@@ -70,12 +70,27 @@ func lineChart(title, xLabel, yLabel string, ss []series) template.HTML {
 		// Legend in the lower right, where ROC and PR curves rarely are...
 		// except PR's, so it has a white backing box.
 		ly := float64(top) + ph - 18 - float64(len(ss)-1-i)*20
-		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="190" height="20" fill="white" fill-opacity="0.85"/>`, x(1)-196, ly-14)
-		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="3"%s/>`, x(1)-190, ly-4, x(1)-166, ly-4, s.color, dash)
-		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="lg">%s</text>`, x(1)-160, ly, esc(s.name))
+		fmt.Fprintf(&b, `<rect x="%.1f" y="%.1f" width="252" height="20" fill="white" fill-opacity="0.85"/>`, x(1)-256, ly-14)
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="3"%s/>`, x(1)-250, ly-4, x(1)-226, ly-4, s.color, dash)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" class="lg">%s</text>`, x(1)-220, ly, esc(s.name))
 	}
 	b.WriteString(`</svg>`)
 	return template.HTML(b.String())
+}
+
+// tickLabel prints an axis value without exponents for the ranges gains
+// and counts take.
+func tickLabel(v float64) string {
+	switch a := math.Abs(v); {
+	case a == 0:
+		return "0"
+	case a >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case a >= 1:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.3g", v)
+	}
 }
 
 func clamp01(v float64) float64 { return math.Max(0, math.Min(1, v)) }
@@ -89,7 +104,7 @@ type bar struct {
 
 // hBarChart draws one horizontal bar per item with its label on the left.
 func hBarChart(title, xLabel string, bars []bar, max float64, percent bool) template.HTML {
-	const w, labelW, right, rowH, top = 900, 300, 90, 18, 40
+	const w, labelW, right, rowH, top = 900, 300, 130, 18, 40
 	n := len(bars)
 	h := top + n*rowH + 50
 	pw := float64(w - labelW - right)
@@ -104,7 +119,7 @@ func hBarChart(title, xLabel string, bars []bar, max float64, percent bool) temp
 		v := float64(i) / 4
 		gx := labelW + v*pw
 		fmt.Fprintf(&b, `<line x1="%.1f" y1="%d" x2="%.1f" y2="%d" stroke="%s"/>`, gx, top, gx, axisY, colGrid)
-		tick := fmt.Sprintf("%.3g", v*max)
+		tick := tickLabel(v * max)
 		if percent {
 			tick = fmt.Sprintf("%.0f%%", 100*v*max)
 		}
@@ -129,7 +144,7 @@ func hBarChart(title, xLabel string, bars []bar, max float64, percent bool) temp
 
 // groupedBars compares the model and the baseline on a few [0,1] metrics.
 func groupedBars(title string, names []string, a, b []float64, aName, bName string) template.HTML {
-	const w, h, left, top, bottom = 900, 320, 60, 50, 50
+	const w, h, left, top, bottom = 900, 340, 60, 72, 50
 	ph := float64(h - top - bottom)
 	gw := float64(w-left-20) / float64(len(names))
 	var s strings.Builder
@@ -155,8 +170,8 @@ func groupedBars(title string, names []string, a, b []float64, aName, bName stri
 		}
 		fmt.Fprintf(&s, `<text x="%.1f" y="%d" class="al" text-anchor="middle">%s</text>`, gx+gw/2, h-bottom+20, esc(n))
 	}
-	fmt.Fprintf(&s, `<rect x="%d" y="32" width="14" height="12" fill="%s"/><text x="%d" y="43" class="lg">%s</text>`, left, colModel, left+20, esc(aName))
-	fmt.Fprintf(&s, `<rect x="%d" y="32" width="14" height="12" fill="%s"/><text x="%d" y="43" class="lg">%s</text>`, left+220, colBaseline, left+240, esc(bName))
+	fmt.Fprintf(&s, `<rect x="%d" y="36" width="14" height="12" fill="%s"/><text x="%d" y="47" class="lg">%s</text>`, left, colModel, left+20, esc(aName))
+	fmt.Fprintf(&s, `<rect x="%d" y="36" width="14" height="12" fill="%s"/><text x="%d" y="47" class="lg">%s</text>`, left+220, colBaseline, left+240, esc(bName))
 	s.WriteString(`</svg>`)
 	return template.HTML(s.String())
 }
@@ -345,6 +360,7 @@ svg .bv { font-size: 11px; fill: #333; }
 .warn { background: #fff4e5; border-left: 4px solid #e08a00; padding: 8px 12px; }
 .cm td { min-width: 150px; text-align: center; font-size: 16px; }
 .note { color: #555; font-size: 14px; }
+code { font-size: 0.95em; background: #f3f5f8; padding: 0 3px; }
 </style>
 </head>
 <body>
