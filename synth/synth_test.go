@@ -235,7 +235,7 @@ func readFlows(t *testing.T, path string, fn func(d decoded)) {
 }
 
 func TestFlowCountsMatchSummary(t *testing.T) {
-	cfg := attackConfig(11, 60000)
+	cfg := attackConfig(11, 40000)
 	path, sum := writeTemp(t, cfg, "flows.pcap")
 
 	flows := map[flowKey]bool{}
@@ -245,9 +245,12 @@ func TestFlowCountsMatchSummary(t *testing.T) {
 		attackSrc = append(attackSrc, a.Kind.Source())
 	}
 	packets := 0
-	var last time.Time
+	var first, last time.Time
 	readFlows(t, path, func(d decoded) {
 		packets++
+		if packets == 1 {
+			first = d.ts
+		}
 		if d.ts.Before(last) {
 			t.Fatalf("timestamps go back: %v after %v", d.ts, last)
 		}
@@ -268,6 +271,13 @@ func TestFlowCountsMatchSummary(t *testing.T) {
 	})
 	if packets != sum.Packets {
 		t.Errorf("read %d packets, summary says %d", packets, sum.Packets)
+	}
+	// The file holds microseconds; the summary keeps nanoseconds.
+	if !first.Equal(sum.First.Truncate(time.Microsecond)) || !last.Equal(sum.Last.Truncate(time.Microsecond)) {
+		t.Errorf("file spans %v..%v, summary %v..%v", first, last, sum.First, sum.Last)
+	}
+	if sum.First.Sub(cfg.Start) > time.Second {
+		t.Errorf("first packet %v long after the start %v", sum.First, cfg.Start)
 	}
 	if len(flows) != sum.TotalFlows() {
 		t.Errorf("counted %d distinct flows, summary says %d (%v)", len(flows), sum.TotalFlows(), sum.Flows)
