@@ -208,13 +208,21 @@ func (p *paddedCuts) binFast(x float64) uint8 {
 	if x != x {
 		return 0
 	}
-	pos := 0
-	for step := 128; step > 0; step >>= 1 {
-		if p[uint8(pos+step-1)] < x {
-			pos += step
-		}
+	// pos += step*(cut < x) with a SETcc instead of a branch: the branch
+	// would be mispredicted half the time on real data.
+	pos := uint8(0)
+	for step := uint8(128); step > 0; step >>= 1 {
+		pos += step * b2u8(p[pos+step-1] < x)
 	}
-	return uint8(pos + 1)
+	return pos + 1
+}
+
+func b2u8(b bool) uint8 {
+	var v uint8
+	if b {
+		v = 1
+	}
+	return v
 }
 
 // binMatrix bins every value of d into a column-major uint8 matrix

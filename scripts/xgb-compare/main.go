@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/dmitryikh/leaves"
 	"github.com/flowclass/flowclass/model/gbdt"
@@ -447,8 +448,12 @@ func parseLine(line []byte, label, row []float64) error {
 		}
 		v := math.NaN()
 		if len(tok) > 0 {
+			// Viewing tok as a string avoids one allocation per field (80 M
+			// for the 1 M x 100 benchmark); ParseFloat does not keep it on
+			// success, and the error path parses a real copy.
 			var err error
-			if v, err = strconv.ParseFloat(string(tok), 64); err != nil {
+			if v, err = strconv.ParseFloat(unsafe.String(&tok[0], len(tok)), 64); err != nil {
+				_, err = strconv.ParseFloat(string(tok), 64)
 				return fmt.Errorf("field %d: %w", field+1, err)
 			}
 		}
