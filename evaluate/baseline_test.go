@@ -102,6 +102,41 @@ func TestBaselineDuplicatesDoNotHang(t *testing.T) {
 	}
 }
 
+// TestBaselineOddValues feeds infinities, NaN-only and constant columns:
+// the baseline must still answer with valid scores.
+func TestBaselineOddValues(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	var x [][]float64
+	var y []int
+	for i := 0; i < 300; i++ {
+		l := i % 2
+		v := rng.NormFloat64() + 2*float64(l)
+		if i%17 == 0 {
+			v = math.Inf(1 - 2*l)
+		}
+		x = append(x, []float64{v, math.NaN(), 3})
+		y = append(y, l)
+	}
+	scores, err := Baseline(x, y, [][]float64{{math.Inf(1), 0, 3}, {math.NaN(), math.NaN(), math.NaN()}, {-5, 1, 3}}, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range scores {
+		if !(s >= 0 && s <= 1) {
+			t.Errorf("score %d = %v", i, s)
+		}
+	}
+	// Only constant columns: every tree is a single majority leaf.
+	cx := [][]float64{{1, 2}, {1, 2}, {1, 2}}
+	scores, err = Baseline(cx, []int{0, 0, 1}, cx[:1], 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !(scores[0] >= 0 && scores[0] <= 1) {
+		t.Errorf("constant columns: score %v", scores[0])
+	}
+}
+
 func TestBaselineErrors(t *testing.T) {
 	x := [][]float64{{1, 2}, {3, 4}}
 	for _, c := range []struct {

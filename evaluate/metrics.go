@@ -125,8 +125,9 @@ func Compute(scores []float64, labels []int, weights []float64, threshold float6
 	if err := checkInputs(scores, labels, weights); err != nil {
 		return Metrics{}, err
 	}
-	if math.IsNaN(threshold) {
-		return Metrics{}, errors.New("evaluate: threshold is NaN")
+	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
+		// Inf would also make the report unencodable as JSON.
+		return Metrics{}, fmt.Errorf("evaluate: threshold %v, want a finite number", threshold)
 	}
 	st, pos, neg := steps(scores, labels, weights)
 	m := Metrics{N: len(scores), Positives: pos, Negatives: neg, Threshold: threshold}

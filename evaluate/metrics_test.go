@@ -392,6 +392,7 @@ func TestComputeEdgeCases(t *testing.T) {
 		{"negative weight", []float64{0.1, 0.2}, []int{0, 1}, []float64{1, -1}, 0.5},
 		{"NaN weight", []float64{0.1, 0.2}, []int{0, 1}, []float64{1, math.NaN()}, 0.5},
 		{"NaN threshold", []float64{0.1, 0.2}, []int{0, 1}, nil, math.NaN()},
+		{"Inf threshold", []float64{0.1, 0.2}, []int{0, 1}, nil, math.Inf(1)},
 	}
 	for _, c := range cases {
 		if _, err := Compute(c.s, c.y, c.w, c.thr); err == nil {
