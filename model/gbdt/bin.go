@@ -51,19 +51,20 @@ func newBinMapper(d *Dataset, p *Params, threads int) *binMapper {
 	rows := sampleRows(d.NRows, p.BinSampleRows, p.Seed)
 	// Per-worker buffers: fresh ones per feature make the GC work hard.
 	fbuf := make([][]float64, threads)
+	kbuf := make([][]uint64, threads)
 	vbuf := make([][]valWeight, threads)
 	parallelWorkers(nf, threads, func(t, f int) {
 		vals := vbuf[t][:0]
 		if d.W == nil {
-			// Unweighted: sorting plain float64s is several times faster
-			// than sorting pairs, and this sort dominates binning.
+			// Unweighted: radix-sorting plain float64s is much faster than
+			// sorting pairs, and this sort dominates binning.
 			v := fbuf[t][:0]
 			each(d.NRows, rows, func(r int) {
 				if x := d.X[r*nf+f]; !math.IsNaN(x) {
 					v = append(v, x)
 				}
 			})
-			slices.Sort(v)
+			kbuf[t] = sortFloats(v, kbuf[t])
 			for _, x := range v {
 				vals = append(vals, valWeight{x, 1})
 			}

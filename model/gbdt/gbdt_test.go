@@ -464,6 +464,7 @@ func TestErrors(t *testing.T) {
 		{"single class", &Dataset{X: good.X, NRows: 50, NCols: 2, Y: make([]float64, 50)}, nil, nil, "single class"},
 		{"valid columns", good, nil, xorData(10, 3, 0, 0, 1), "columns"},
 		{"valid single class AUC", good, func(p *Params) { p.EvalMetric = AUC }, &Dataset{X: good.X, NRows: 50, NCols: 2, Y: make([]float64, 50)}, "AUC is undefined"},
+		{"huge weight", &Dataset{X: good.X, NRows: 50, NCols: 2, Y: good.Y, W: withAt(ones(50), 1, 1e200)}, nil, nil, "exceeds"},
 		{"rounds", good, func(p *Params) { p.NumRounds = 0 }, nil, "NumRounds"},
 		{"unbounded", good, func(p *Params) { p.MaxDepth, p.MaxLeaves = 0, 0 }, nil, "unbounded"},
 		{"subsample", good, func(p *Params) { p.Subsample = 0 }, nil, "Subsample"},

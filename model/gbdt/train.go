@@ -16,6 +16,9 @@ var ErrSingleClass = errors.New("gbdt: training labels hold a single class")
 // uses the same floor, kRtEps).
 const minGainFloor = 1e-6
 
+// maxWeight bounds a row's effective weight (float32 gradients).
+const maxWeight = 1e30
+
 // leafState is a leaf of the tree being grown.
 type leafState struct {
 	start, end int // rows idx[start:end]
@@ -105,6 +108,10 @@ func train(d *Dataset, p Params, valid *Dataset) (*Ensemble, []float64, error) {
 			wNeg += w
 		}
 		t.w[r] = w
+	}
+	if maxW := slices.Max(t.w); maxW > maxWeight {
+		// Gradient pairs are float32: keep g and h far from overflow.
+		return nil, nil, fmt.Errorf("gbdt: effective row weight %v (weight times ScalePosWeight) exceeds %g", maxW, maxWeight)
 	}
 	if !(wPos > 0) || !(wNeg > 0) {
 		return nil, nil, ErrSingleClass
