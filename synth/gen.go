@@ -68,16 +68,14 @@ type session struct {
 	segs    int
 	cwnd    int
 	flight  int
-	body    uint8 // filler after the text: bodyBinary, bodyText or bodyTLS
-	binOff  int
-	textOff int
-	step    int // application progress
-	left    int // application counter
-	aux     int
-	aux2    int
-	name    int
-	alive   bool
-	t0      int64
+	body    uint8     // filler after the text: bodyBinary, bodyText or bodyTLS
+	step    int       // application progress
+	left    int       // application counter
+	aux     int       // per-kind scratch: HTTP path, DNS ids, QUIC burst left, ...
+	aux2    int       // per-kind scratch
+	name    int       // index into hostNames
+	alive   bool      // DNS: A and AAAA together; sweep, flood: the target answers
+	t0      int64     // time of the exchange's first packet (DNS query, echo request)
 	cid     [2]uint64 // QUIC connection ids chosen by each side
 	text    [1536]byte
 }
@@ -170,17 +168,17 @@ func Write(w io.Writer, cfg Config) (Summary, error) {
 		flush = ng.Flush
 	}
 	if err := g.run(); err != nil {
-		return g.summary(), err
+		return g.sum, err
 	}
 	if flush != nil {
 		if err := flush(); err != nil {
-			return g.summary(), fmt.Errorf("flush pcapng: %w", err)
+			return g.sum, fmt.Errorf("flush pcapng: %w", err)
 		}
 	}
 	if err := bw.Flush(); err != nil {
-		return g.summary(), fmt.Errorf("flush: %w", err)
+		return g.sum, fmt.Errorf("flush: %w", err)
 	}
-	return g.summary(), nil
+	return g.sum, nil
 }
 
 func newGen(cfg Config) *gen {
@@ -210,11 +208,6 @@ func newGen(cfg Config) *gen {
 		g.cumMix[k] = acc
 	}
 	return g
-}
-
-func (g *gen) summary() Summary {
-	s := g.sum
-	return s
 }
 
 func (g *gen) run() error {

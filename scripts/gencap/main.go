@@ -43,7 +43,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.Float64Var(&c.IPv6Share, "ipv6", 0.10, "share of benign sessions over IPv6")
 	fs.Float64Var(&c.VLANShare, "vlan", 0.05, "share of benign sessions with an 802.1Q tag")
 	fs.IntVar(&c.Concurrency, "concurrency", 1000, "benign sessions active at once")
-	fs.BoolVar(&c.Sample, "sample", false, "small mixed sample: 20000 packets, 200 concurrent sessions, all attacks")
+	fs.BoolVar(&c.Sample, "sample", false, "small mixed sample (under 2 MB): 2500 packets, 40 concurrent sessions, all attacks")
 	return c
 }
 
@@ -71,10 +71,10 @@ func run(c *Config, fs *pflag.FlagSet, out io.Writer) error {
 	}
 	if c.Sample {
 		if !fs.Changed("packets") {
-			c.Packets = 20000
+			c.Packets = 2500
 		}
 		if !fs.Changed("concurrency") {
-			c.Concurrency = 200
+			c.Concurrency = 40
 		}
 		c.Attacks = true
 	}
