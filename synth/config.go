@@ -98,6 +98,19 @@ func (k Kind) Source() netip.Prefix {
 	return netip.Prefix{}
 }
 
+// AttackBySource returns the attack whose documented source contains a,
+// for labelling flows of a generated capture: a flow is malicious when
+// either endpoint maps to an attack.
+func AttackBySource(a netip.Addr) (Kind, bool) {
+	a = a.Unmap()
+	for k := KindPortScan; k < kindCount; k++ {
+		if k.Source().Contains(a) {
+			return k, true
+		}
+	}
+	return 0, false
+}
+
 // Target is the victim of an attack (the swept /24 for the ICMP sweep), the
 // zero Prefix for benign kinds.
 func (k Kind) Target() netip.Prefix {

@@ -240,10 +240,7 @@ func TestFlowCountsMatchSummary(t *testing.T) {
 
 	flows := map[flowKey]bool{}
 	malicious := 0
-	var attackSrc []netip.Prefix
-	for _, a := range cfg.Attacks {
-		attackSrc = append(attackSrc, a.Kind.Source())
-	}
+	byAttack := map[Kind]int{}
 	packets := 0
 	var first, last time.Time
 	readFlows(t, path, func(d decoded) {
@@ -262,11 +259,13 @@ func TestFlowCountsMatchSummary(t *testing.T) {
 			return
 		}
 		flows[d.key] = true
-		for _, p := range attackSrc {
-			if p.Contains(d.key.lo.Addr()) || p.Contains(d.key.hi.Addr()) {
-				malicious++
-				break
-			}
+		k, m := AttackBySource(d.key.lo.Addr())
+		if !m {
+			k, m = AttackBySource(d.key.hi.Addr())
+		}
+		if m {
+			malicious++
+			byAttack[k]++
 		}
 	})
 	if packets != sum.Packets {
@@ -286,8 +285,8 @@ func TestFlowCountsMatchSummary(t *testing.T) {
 		t.Errorf("%d flows touch an attack source, summary says %d malicious", malicious, sum.MaliciousFlows())
 	}
 	for _, a := range cfg.Attacks {
-		if sum.Flows[a.Kind] == 0 {
-			t.Errorf("attack %v produced no flows", a.Kind)
+		if sum.Flows[a.Kind] == 0 || byAttack[a.Kind] != sum.Flows[a.Kind] {
+			t.Errorf("attack %v: %d flows from its source in the file, summary says %d", a.Kind, byAttack[a.Kind], sum.Flows[a.Kind])
 		}
 	}
 
@@ -457,6 +456,23 @@ func TestSlowlorisRhythm(t *testing.T) {
 	})
 	if gaps < 20 {
 		t.Errorf("only %d slowloris gaps observed", gaps)
+	}
+}
+
+func TestAttackBySource(t *testing.T) {
+	for _, c := range []struct {
+		addr string
+		want Kind
+	}{
+		{"203.0.113.10", KindPortScan}, {"10.128.0.1", KindSYNFlood}, {"10.255.255.254", KindSYNFlood},
+		{"203.0.113.20", KindUDPFlood}, {"203.0.113.30", KindSlowloris}, {"203.0.113.40", KindSSHBrute},
+		{"10.66.0.66", KindDNSTunnel}, {"203.0.113.70", KindICMPSweep}, {"::ffff:203.0.113.70", KindICMPSweep},
+		{"10.1.0.1", 0}, {"10.127.255.255", 0}, {"203.0.113.11", 0}, {"192.0.2.80", 0}, {"2001:db8:1::1", 0},
+	} {
+		got, ok := AttackBySource(netip.MustParseAddr(c.addr))
+		if got != c.want || ok != (c.want != 0) {
+			t.Errorf("AttackBySource(%s) = %v, %v; want %v", c.addr, got, ok, c.want)
+		}
 	}
 }
 
