@@ -26,7 +26,7 @@
 //
 // Each attack kind has a documented source (Kind.Source) so tests can label
 // flows: a flow is malicious exactly when one of its endpoints lies in the
-// source prefix of an attack present in the capture.
+// source prefix of an attack present in the capture (AttackBySource).
 //
 //	KindPortScan   203.0.113.10    SYN scan of 192.0.2.10, RSTs from closed ports
 //	KindSYNFlood   10.128.0.0/9    spoofed SYNs to 192.0.2.80:80, SYN-ACK retries
