@@ -200,6 +200,8 @@ type htmlData struct {
 	Compare          template.HTML
 	CapturesChart    template.HTML
 	CapturesNote     string
+	CapturesSummary  string
+	CountsNote       string
 	ImportanceChart  template.HTML
 	CM               [2][2]cmCell // [actual malicious, benign][flagged, not]
 	Params           []Param
@@ -227,6 +229,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		Notes:            r.Notes,
 		Threshold:        fmt.Sprintf("%.4g", r.Holdout.Threshold),
 		SingleClassAlert: r.Holdout.SingleClass,
+	}
+	if r.Holdout.Weighted {
+		d.CountsNote = "Counts are sums of row weights, not numbers of flows."
 	}
 	ds := r.Data
 	d.TotalCaptures = ds.Captures[0] + ds.Captures[1]
@@ -309,6 +314,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			bars[i] = bar{label: c.Capture, value: c.Rate, color: col,
 				text: fmt.Sprintf("%.0f%% (%d/%d)", 100*c.Rate, c.Flagged, c.Flows)}
 		}
+		_, _, nMal, nBen := worstCaptures(sorted, 0)
+		det, alarm := captureCounts(sorted)
+		d.CapturesSummary = fmt.Sprintf("%d of %d held-out malicious captures have at least one flagged flow; %d of %d held-out benign captures have at least one false alarm.", det, nMal, alarm, nBen)
 		d.CapturesChart = hBarChart("Share of each held-out capture's flows flagged", "Flows flagged at the threshold (red: malicious capture, green: benign capture)", bars, 1, true)
 	}
 	if len(r.Importance) > 0 {
@@ -393,13 +401,14 @@ code { font-size: 0.95em; background: #f3f5f8; padding: 0 3px; }
 <tr><th class="l">malicious</th><td style="{{(index (index .CM 0) 0).Style}}">TP {{(index (index .CM 0) 0).Text}}</td><td style="{{(index (index .CM 0) 1).Style}}">FN {{(index (index .CM 0) 1).Text}}</td></tr>
 <tr><th class="l">benign</th><td style="{{(index (index .CM 1) 0).Style}}">FP {{(index (index .CM 1) 0).Text}}</td><td style="{{(index (index .CM 1) 1).Style}}">TN {{(index (index .CM 1) 1).Text}}</td></tr>
 </table>
-<p class="note">Held-out flows at threshold {{.Threshold}}; percentages are of each actual class.</p>
+<p class="note">Held-out flows at threshold {{.Threshold}}; percentages are of each actual class.{{with .CountsNote}} {{.}}{{end}}</p>
 
 {{if .HasBaseline}}<h2>Baseline comparison</h2>
 {{.Compare}}
 <p class="note">Both models were trained on the same training captures and scored on the same held-out captures.</p>
 {{end}}
 {{if .CapturesChart}}<h2>Per-capture detection</h2>
+<p>{{.CapturesSummary}}</p>
 {{.CapturesChart}}
 {{with .CapturesNote}}<p class="note">{{.}}</p>{{end}}
 {{end}}

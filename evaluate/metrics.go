@@ -33,6 +33,9 @@ type Metrics struct {
 	N         int     `json:"n"`         // rows
 	Positives float64 `json:"positives"` // weight of label-1 rows
 	Negatives float64 `json:"negatives"` // weight of label-0 rows
+	// Weighted is true when row weights were given: counts are then sums
+	// of weights, not flows.
+	Weighted bool `json:"weighted"`
 	// SingleClass is true when the labels (with positive weight) hold one
 	// class: ROCAUC is then 0.5 and PRAUC the positive rate by convention.
 	SingleClass bool `json:"single_class"`
@@ -130,7 +133,7 @@ func Compute(scores []float64, labels []int, weights []float64, threshold float6
 		return Metrics{}, fmt.Errorf("evaluate: threshold %v, want a finite number", threshold)
 	}
 	st, pos, neg := steps(scores, labels, weights)
-	m := Metrics{N: len(scores), Positives: pos, Negatives: neg, Threshold: threshold}
+	m := Metrics{N: len(scores), Positives: pos, Negatives: neg, Threshold: threshold, Weighted: weights != nil}
 
 	for i, s := range scores {
 		w := 1.0

@@ -172,6 +172,9 @@ func TestHandWorkedExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !m.Weighted {
+		t.Error("Weighted not set with weights")
+	}
 	near(t, "weighted AP", m.PRAUC, 0.25+0.75*0.8)
 	near(t, "weighted ROC AUC", m.ROCAUC, 5.0/8)
 	// At 0.3: 0.8, 0.4, 0.35 flagged: TP=4, FP=1, TN=1, FN=0.

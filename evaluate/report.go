@@ -241,7 +241,11 @@ func (r *Report) Text(w io.Writer) error {
 	}
 
 	m := r.Holdout
-	p("\nconfusion matrix (held-out flows, threshold %.4g)\n", m.Threshold)
+	what := "held-out flows"
+	if m.Weighted {
+		what = "held-out flows, weighted counts"
+	}
+	p("\nconfusion matrix (%s, threshold %.4g)\n", what, m.Threshold)
 	p("\tflagged\tnot flagged\n")
 	p("malicious\t%s (TP)\t%s (FN)\n", count(m.TP), count(m.FN))
 	p("benign\t%s (FP)\t%s (TN)\n", count(m.FP), count(m.TN))
@@ -258,7 +262,7 @@ func (r *Report) Text(w io.Writer) error {
 		p("\ntop %d features by gain\n", n)
 		p("#\tfeature\tgain\tshare of listed\n")
 		for i, f := range r.Importance[:n] {
-			p("%d\t%s\t%.4g\t%.1f%%\n", i+1, f.Name, f.Gain, 100*f.Gain/total)
+			p("%d\t%s\t%s\t%.1f%%\n", i+1, f.Name, tickLabel(f.Gain), 100*f.Gain/total)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -267,15 +271,7 @@ func (r *Report) Text(w io.Writer) error {
 
 	if len(r.Captures) > 0 {
 		mal, ben, nMal, nBen := worstCaptures(r.Captures, 10)
-		detected, alarmed := 0, 0
-		for _, c := range r.Captures {
-			if c.Label == 1 && c.Flagged > 0 {
-				detected++
-			}
-			if c.Label == 0 && c.Flagged > 0 {
-				alarmed++
-			}
-		}
+		detected, alarmed := captureCounts(r.Captures)
 		p("\nper-capture detection (held-out): %d/%d malicious captures have a flagged flow; %d/%d benign captures have a false alarm\n",
 			detected, nMal, alarmed, nBen)
 		if len(mal) > 0 {
@@ -300,6 +296,19 @@ func (r *Report) Text(w io.Writer) error {
 		p("note: %s\n", n)
 	}
 	return tw.Flush()
+}
+
+// captureCounts returns how many malicious captures have at least one
+// flagged flow and how many benign captures have at least one false alarm.
+func captureCounts(cs []CaptureRate) (detected, alarmed int) {
+	for _, c := range cs {
+		if c.Flagged > 0 && c.Label == 1 {
+			detected++
+		} else if c.Flagged > 0 {
+			alarmed++
+		}
+	}
+	return detected, alarmed
 }
 
 // count prints a weighted count without decimals when it is whole.
