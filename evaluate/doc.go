@@ -30,6 +30,23 @@
 // 0.5 and PR AUC equal to the positive rate (what a random ranking scores), and
 // ChooseThreshold's data-driven rules return an error.
 //
+// # Use from cmd/train
+//
+//	train, test, _ := evaluate.HoldoutByGroup(groups, labels, 0.25, seed)
+//	// split train again by capture for validation, fit, then:
+//	thr, _ := evaluate.ChooseThreshold("f1", validScores, validLabels, validWeights)
+//	// refit on train, score test:
+//	hold, _ := evaluate.Compute(testScores, testLabels, testWeights, thr)
+//	caps, _ := evaluate.PerCapture(testGroups, testLabels, testScores, thr)
+//	folds, _ := evaluate.GroupKFold(groups, labels, 5, seed) // same steps per fold -> Report.CVFolds
+//	base, _ := evaluate.Baseline(trainX, trainLabels, testX, seed)
+//	rep := &evaluate.Report{Holdout: hold, Captures: caps /* ... */}
+//	rep.Text(os.Stdout); rep.WriteJSON(f); rep.WriteHTML(g)
+//
+// Compared with the first sketch of this API, Compute, PerCapture and
+// Report.Text also return an error, because empty or NaN input must be
+// reported rather than turned into numbers.
+//
 // # Baseline
 //
 // Baseline trains a bagged ensemble of golearn ID3 trees on quantile-binned

@@ -184,6 +184,14 @@ type metricRow struct {
 	CV       string
 }
 
+type foldRow struct {
+	Fold                           int
+	N                              int
+	Positives, Negatives           string
+	ROCAUC, PRAUC, F1, Recall, FPR string
+	SingleClass                    bool
+}
+
 type cmCell struct {
 	Text  string
 	Style template.CSS
@@ -196,6 +204,7 @@ type htmlData struct {
 	HasBaseline      bool
 	Rows             []metricRow
 	CVFolds          int
+	Folds            []foldRow
 	ROC, PR          template.HTML
 	Compare          template.HTML
 	CapturesChart    template.HTML
@@ -253,6 +262,15 @@ func (r *Report) WriteHTML(w io.Writer) error {
 			mr.CV = fmt.Sprintf("%.4f ± %.4f", cv[i].Mean, cv[i].Std)
 		}
 		d.Rows = append(d.Rows, mr)
+	}
+
+	for i, f := range r.CVFolds {
+		d.Folds = append(d.Folds, foldRow{
+			Fold: i + 1, N: f.N, Positives: count(f.Positives), Negatives: count(f.Negatives),
+			ROCAUC: fmt.Sprintf("%.4f", f.ROCAUC), PRAUC: fmt.Sprintf("%.4f", f.PRAUC),
+			F1: fmt.Sprintf("%.4f", f.F1), Recall: fmt.Sprintf("%.4f", f.Recall), FPR: fmt.Sprintf("%.4f", f.FPR),
+			SingleClass: f.SingleClass,
+		})
 	}
 
 	rocS := []series{{name: fmt.Sprintf("%s (AUC %.3f)", d.Model, r.Holdout.ROCAUC), color: colModel, points: r.Holdout.ROC}}
@@ -350,6 +368,7 @@ var htmlTmpl = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <style>
 body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", sans-serif; margin: 24px auto; max-width: 960px; color: #222; line-height: 1.4; padding: 0 16px; }
 h1 { font-size: 26px; margin-bottom: 4px; }
+h3 { font-size: 16px; margin-top: 20px; }
 h2 { font-size: 20px; margin-top: 32px; border-bottom: 2px solid #ddd; padding-bottom: 4px; }
 .sub { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 8px 0; font-size: 15px; }
@@ -392,6 +411,13 @@ code { font-size: 0.95em; background: #f3f5f8; padding: 0 3px; }
 {{end}}</table>
 <p class="note">Precision, recall, F1, FPR and accuracy are at the threshold {{.Threshold}}; AUCs and recall at 1% FPR do not depend on it.</p>
 
+{{if .Folds}}<h3>Cross-validation folds (grouped by capture)</h3>
+<table>
+<tr><th>fold</th><th>flows</th><th>malicious</th><th>benign</th><th>ROC AUC</th><th>PR AUC</th><th>F1</th><th>Recall</th><th>FPR</th></tr>
+{{range .Folds}}<tr><td>{{.Fold}}</td><td>{{.N}}</td><td>{{.Positives}}</td><td>{{.Negatives}}</td><td>{{if .SingleClass}}n/a (one class){{else}}{{.ROCAUC}}{{end}}</td><td>{{if .SingleClass}}n/a{{else}}{{.PRAUC}}{{end}}</td><td>{{.F1}}</td><td>{{.Recall}}</td><td>{{.FPR}}</td></tr>
+{{end}}</table>
+<p class="note">Each fold's model is trained on the other folds' captures; the spread across folds shows how much the held-out figures above depend on which captures were held out.</p>
+{{end}}
 <h2>ROC and precision-recall curves</h2>
 <div class="charts">{{.ROC}}{{.PR}}</div>
 
