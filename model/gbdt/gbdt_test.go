@@ -581,3 +581,29 @@ func TestLeafConstraints(t *testing.T) {
 	}
 	_, _ = loadLeaves(t, e, true)
 }
+
+// Constant and all-missing columns can never be split on and are written
+// as "none" in feature_infos; the model still round-trips through leaves.
+func TestConstantAndMissingColumns(t *testing.T) {
+	d := xorData(2000, 4, 0.1, 0, 80)
+	for r := 0; r < d.NRows; r++ {
+		d.X[r*4+2] = 7
+		d.X[r*4+3] = math.NaN()
+	}
+	e, err := Train(d, fastParams(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	splits, _ := e.FeatureImportance(ImportanceSplit)
+	if splits[2] != 0 || splits[3] != 0 || splits[0] == 0 {
+		t.Fatalf("split counts %v", splits)
+	}
+	m, raw := loadLeaves(t, e, true)
+	if !strings.Contains(string(raw), " none none\n") {
+		t.Errorf("feature_infos does not mark the dead columns: %s", strings.SplitN(string(raw), "tree_sizes", 2)[0])
+	}
+	row := []float64{0.5, 0.2, 3, 1}
+	if a, b := m.PredictSingle(row, 0), e.Predict(row); math.Abs(a-b) > 1e-9 {
+		t.Errorf("leaves %v, ours %v", a, b)
+	}
+}

@@ -26,6 +26,9 @@ func keyFloat(k uint64) float64 {
 // needed and returned for reuse.
 func sortFloats(v []float64, buf []uint64) []uint64 {
 	n := len(v)
+	if n < 2 {
+		return buf
+	}
 	if cap(buf) < 2*n {
 		buf = make([]uint64, 2*n)
 	}

@@ -10,6 +10,11 @@ import (
 func TestSortFloatsMatchesSlicesSort(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	var buf []uint64
+	buf = sortFloats(nil, buf)
+	one := []float64{3}
+	if buf = sortFloats(one, buf); one[0] != 3 {
+		t.Fatalf("single value became %v", one[0])
+	}
 	for trial := 0; trial < 50; trial++ {
 		n := 1 + rng.IntN(3000)
 		v := make([]float64, n)
