@@ -607,3 +607,69 @@ func TestConstantAndMissingColumns(t *testing.T) {
 		t.Errorf("leaves %v, ours %v", a, b)
 	}
 }
+
+// Small random data sets with odd values (±Inf, NaN, -0, duplicates, one
+// row per class) and random parameters: training must not panic, and every
+// model must agree with leaves and with its own training scores.
+func TestRandomSmallProblems(t *testing.T) {
+	rng := rand.New(rand.NewPCG(90, 91))
+	odd := []float64{math.Inf(1), math.Inf(-1), math.NaN(), math.Copysign(0, -1), 0, 1, -1, 1e300, -1e-300}
+	for trial := 0; trial < 300; trial++ {
+		n, nc := 2+rng.IntN(60), 1+rng.IntN(5)
+		x := make([]float64, n*nc)
+		for i := range x {
+			if rng.IntN(3) == 0 {
+				x[i] = odd[rng.IntN(len(odd))]
+			} else {
+				x[i] = float64(rng.IntN(8)) / 4
+			}
+		}
+		y := make([]float64, n)
+		for i := range y {
+			y[i] = float64(rng.IntN(2))
+		}
+		y[0], y[1] = 0, 1
+		var w []float64
+		if rng.IntN(2) == 0 {
+			w = make([]float64, n)
+			for i := range w {
+				w[i] = float64(rng.IntN(4))
+			}
+			w[0], w[1] = 1, 1
+		}
+		d, err := NewDataset(x, n, nc, y, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := DefaultParams()
+		p.NumRounds = 1 + rng.IntN(8)
+		p.MaxDepth = rng.IntN(5)
+		p.MaxLeaves = []int{0, 2, 5}[rng.IntN(3)]
+		if p.MaxDepth == 0 && p.MaxLeaves == 0 {
+			p.MaxDepth = 3
+		}
+		p.MinChildWeight = []float64{0, 0.5, 1}[rng.IntN(3)]
+		p.MinSamplesLeaf = 1 + rng.IntN(3)
+		p.Lambda = []float64{0, 1}[rng.IntN(2)]
+		p.MaxBin = 2 + rng.IntN(6)
+		p.BinSampleRows = rng.IntN(n + 1)
+		p.Subsample = []float64{1, 0.5}[rng.IntN(2)]
+		p.ColSampleByTree = []float64{1, 0.5}[rng.IntN(2)]
+		p.NumThreads = 1 + rng.IntN(3)
+		e, f, err := train(d, p, nil)
+		if err != nil {
+			t.Fatalf("trial %d: %v", trial, err)
+		}
+		m, _ := loadLeaves(t, e, false)
+		for r := 0; r < n; r++ {
+			row := d.row(r)
+			got := e.PredictRaw(row)
+			if l := m.PredictSingle(row, 0); math.Abs(l-got) > 1e-9 || math.IsNaN(got) {
+				t.Fatalf("trial %d row %d %v: leaves %v, ours %v", trial, r, row, l, got)
+			}
+			if math.Abs(got-f[r]) > 1e-9 {
+				t.Fatalf("trial %d row %d %v: model %v, training score %v", trial, r, row, got, f[r])
+			}
+		}
+	}
+}
