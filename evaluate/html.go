@@ -15,7 +15,7 @@ const (
 	colModel     = "#1f5fbf"
 	colBaseline  = "#e08a00"
 	colMalicious = "#c62828"
-	colBenign    = "#2e7d32"
+	colBenign    = "#5c6bc0"
 	colGrid      = "#e3e3e3"
 	colAxis      = "#444"
 )
@@ -129,8 +129,8 @@ func hBarChart(title, xLabel string, bars []bar, max float64, percent bool) temp
 		yy := top + i*rowH
 		bw := pw * clamp01(br.value/max)
 		label := br.label
-		if len([]rune(label)) > 44 {
-			label = "…" + string([]rune(label)[len([]rune(label))-43:])
+		if len([]rune(label)) > 40 {
+			label = "…" + string([]rune(label)[len([]rune(label))-39:])
 		}
 		fmt.Fprintf(&b, `<text x="%d" y="%d" class="bl" text-anchor="end"><title>%s</title>%s</text>`, labelW-8, yy+13, esc(br.label), esc(label))
 		fmt.Fprintf(&b, `<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>`, labelW, yy+3, math.Max(bw, 1), rowH-5, br.color)
@@ -205,6 +205,7 @@ type htmlData struct {
 	Rows             []metricRow
 	CVFolds          int
 	Folds            []foldRow
+	FoldsWeighted    bool
 	ROC, PR          template.HTML
 	Compare          template.HTML
 	CapturesChart    template.HTML
@@ -265,6 +266,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	}
 
 	for i, f := range r.CVFolds {
+		d.FoldsWeighted = d.FoldsWeighted || f.Weighted
 		d.Folds = append(d.Folds, foldRow{
 			Fold: i + 1, N: f.N, Positives: count(f.Positives), Negatives: count(f.Negatives),
 			ROCAUC: fmt.Sprintf("%.4f", f.ROCAUC), PRAUC: fmt.Sprintf("%.4f", f.PRAUC),
@@ -335,7 +337,7 @@ func (r *Report) WriteHTML(w io.Writer) error {
 		_, _, nMal, nBen := worstCaptures(sorted, 0)
 		det, alarm := captureCounts(sorted)
 		d.CapturesSummary = fmt.Sprintf("%d of %d held-out malicious captures have at least one flagged flow; %d of %d held-out benign captures have at least one false alarm.", det, nMal, alarm, nBen)
-		d.CapturesChart = hBarChart("Share of each held-out capture's flows flagged", "Flows flagged at the threshold (red: malicious capture, green: benign capture)", bars, 1, true)
+		d.CapturesChart = hBarChart("Share of each held-out capture's flows flagged", "Flows flagged at the threshold (red: malicious capture, blue: benign capture)", bars, 1, true)
 	}
 	if len(r.Importance) > 0 {
 		imp := r.Importance
@@ -413,7 +415,7 @@ code { font-size: 0.95em; background: #f3f5f8; padding: 0 3px; }
 
 {{if .Folds}}<h3>Cross-validation folds (grouped by capture)</h3>
 <table>
-<tr><th>fold</th><th>flows</th><th>malicious</th><th>benign</th><th>ROC AUC</th><th>PR AUC</th><th>F1</th><th>Recall</th><th>FPR</th></tr>
+<tr><th>fold</th><th>flows</th><th>malicious{{if .FoldsWeighted}} (weight){{end}}</th><th>benign{{if .FoldsWeighted}} (weight){{end}}</th><th>ROC AUC</th><th>PR AUC</th><th>F1</th><th>Recall</th><th>FPR</th></tr>
 {{range .Folds}}<tr><td>{{.Fold}}</td><td>{{.N}}</td><td>{{.Positives}}</td><td>{{.Negatives}}</td><td>{{if .SingleClass}}n/a (one class){{else}}{{.ROCAUC}}{{end}}</td><td>{{if .SingleClass}}n/a{{else}}{{.PRAUC}}{{end}}</td><td>{{.F1}}</td><td>{{.Recall}}</td><td>{{.FPR}}</td></tr>
 {{end}}</table>
 <p class="note">Each fold's model is trained on the other folds' captures; the spread across folds shows how much the held-out figures above depend on which captures were held out.</p>
