@@ -237,6 +237,10 @@ func downsample(p []Point, max int) []Point {
 	for i := 1; i < len(p); i++ {
 		total += math.Abs(p[i].X-p[i-1].X) + math.Abs(p[i].Y-p[i-1].Y)
 	}
+	if total == 0 {
+		// Every point is the same (all weights zero): nothing to trace.
+		return []Point{p[0], p[len(p)-1]}
+	}
 	out := make([]Point, 0, max)
 	out = append(out, p[0])
 	step := total / float64(max-2)

@@ -421,9 +421,32 @@ func TestComputeEdgeCases(t *testing.T) {
 	if !m.SingleClass || m.ROCAUC != 0.5 || m.PRAUC != 1 || m.Recall != 0.5 || m.Precision != 1 {
 		t.Errorf("all-malicious: %+v", m)
 	}
+	// All weights zero over many distinct scores: a degenerate curve that
+	// must still come back (and quickly).
+	zs := make([]float64, 500)
+	zy := make([]int, 500)
+	zw := make([]float64, 500)
+	for i := range zs {
+		zs[i], zy[i] = float64(i)/500, i%2
+	}
+	m, err = Compute(zs, zy, zw, 0.5)
+	if err != nil || !m.SingleClass || len(m.ROC) > MaxCurvePoints {
+		t.Errorf("all-zero weights: %d ROC points, %v", len(m.ROC), err)
+	}
 	// Zero weights on every positive make it single-class too.
 	m, err = Compute([]float64{0.1, 0.9}, []int{0, 1}, []float64{1, 0}, 0.5)
 	if err != nil || !m.SingleClass {
 		t.Errorf("zero-weight positives: %+v, %v", m, err)
+	}
+}
+
+func BenchmarkCompute100k(b *testing.B) {
+	rng := rand.New(rand.NewSource(1))
+	s, y, w := randomCase(rng, 100000, true, 1000000)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		if _, err := Compute(s, y, w, 0.5); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
