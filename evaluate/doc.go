@@ -13,7 +13,8 @@
 // # Splits
 //
 // A capture's label is the majority label of its flows (a tie counts as
-// malicious, the rarer and more important class). HoldoutByGroup and
+// malicious: malicious captures are the rarer ones and matter most).
+// HoldoutByGroup and
 // GroupKFold never put flows of one capture on both sides, and stratify by the
 // capture label so each side sees both classes when there are enough captures.
 // The holdout fraction counts captures, not flows: captures differ in size by
@@ -52,4 +53,6 @@
 // Baseline trains a bagged ensemble of golearn ID3 trees on quantile-binned
 // features (see Baseline for the subsampling it does to stay fast) so the
 // boosted model can be compared against something simple on the same split.
+// Its bootstrap draws come from golearn and cannot be seeded, so its figures
+// vary a little from run to run; everything else here is fixed by the seed.
 package evaluate
