@@ -96,7 +96,7 @@ func (c *Config) Run() error {
 		}
 	}
 	e := features.NewExtractor(schema, fc, emit, 1, 1)
-	results := meter.ReadFiles(c.Read, e, nil, nil)
+	results := meter.ReadFiles(c.Read, e, nil)
 	if w != nil {
 		if err := w.Flush(); err != nil && werr == nil {
 			werr = err

@@ -1,0 +1,170 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"runtime"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowclass/flowclass/features"
+	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/meter"
+)
+
+// table is the training data: model-input features of every flow with its
+// label and the capture it came from.
+type table struct {
+	names  []string
+	x      []float64 // row-major, len(names) per row
+	y      []int
+	groups []string
+	// nonFinite counts NaN/Inf cells read from a third-party CSV; they are
+	// treated as missing values.
+	nonFinite int
+}
+
+func (t *table) rows() int { return len(t.y) }
+
+func (t *table) row(i int) []float64 { n := len(t.names); return t.x[i*n : (i+1)*n] }
+
+// captureResult is what extracting one capture gave.
+type captureResult struct {
+	cap      labelled
+	csv      []byte // rows for --csv, without header
+	x        []float64
+	y        []int
+	flows    [2]int
+	packets  uint64
+	counts   features.Counters
+	err      error
+	fileErrs []meter.FileResult
+}
+
+// extractAll meters every capture, using all cores, each capture on its
+// own (its flows end with it). Rows come back in capture order so the
+// output does not depend on scheduling.
+func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, wantCSV bool, progress *progressLine) ([]captureResult, error) {
+	inputs := schema.ModelInputs()
+	idx := make([]int, len(inputs))
+	for i, n := range inputs {
+		idx[i] = schema.Index(n)
+	}
+	results := make([]captureResult, len(caps))
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	var done, packets, flows atomic.Uint64
+	workers := min(runtime.NumCPU(), len(caps))
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				results[i] = extractOne(caps[i], schema, fc, bpf, rules, idx, wantCSV)
+				done.Add(1)
+				packets.Add(results[i].packets)
+				flows.Add(uint64(results[i].flows[0] + results[i].flows[1]))
+				progress.show(fmt.Sprintf("captures %d/%d, packets %d, flows %d", done.Load(), len(caps), packets.Load(), flows.Load()))
+			}
+		}()
+	}
+	for i := range caps {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	progress.done()
+	for _, r := range results {
+		if r.err != nil {
+			return nil, r.err
+		}
+	}
+	return results, nil
+}
+
+func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, idx []int, wantCSV bool) captureResult {
+	res := captureResult{cap: c}
+	var buf bytes.Buffer
+	var w *features.CSVWriter
+	if wantCSV {
+		var err error
+		if w, err = features.NewCSVWriter(&buf, schema, "label", "source"); err != nil {
+			res.err = err
+			return res
+		}
+		if err := w.Flush(); err != nil {
+			res.err = err
+			return res
+		}
+		buf.Reset() // the header is written once, by the caller
+	}
+	e := features.NewExtractor(schema, fc, func(r *features.Record) {
+		label := labelFor(rules, r, c.Path, c.Label)
+		res.flows[label]++
+		res.y = append(res.y, label)
+		for _, i := range idx {
+			res.x = append(res.x, r.Values[i])
+		}
+		if w != nil {
+			w.Write(r, labelNames[label], c.Path)
+		}
+	}, 1, 1)
+	var m meter.Matcher
+	if bpf != "" {
+		b, err := meter.NewBPF(bpf)
+		if err != nil {
+			res.err = err
+			return res
+		}
+		m = b
+	}
+	res.fileErrs = meter.ReadFiles([]string{c.Path}, e, m)
+	for _, fr := range res.fileErrs {
+		res.packets += fr.Packets
+		if fr.Err != nil && !fr.Truncated() && fr.Packets == 0 {
+			res.err = fmt.Errorf("%w", fr.Err)
+		}
+	}
+	res.counts = e.Counters()
+	if w != nil {
+		if err := w.Flush(); err != nil {
+			res.err = err
+		}
+	}
+	res.csv = buf.Bytes()
+	return res
+}
+
+// progressLine rewrites one status line on stderr when it is a terminal.
+type progressLine struct {
+	mu    sync.Mutex
+	tty   bool
+	start time.Time
+	last  time.Time
+}
+
+func newProgress() *progressLine {
+	st, err := os.Stderr.Stat()
+	return &progressLine{tty: err == nil && st.Mode()&os.ModeCharDevice != 0, start: time.Now()}
+}
+
+func (p *progressLine) show(s string) {
+	if p == nil || !p.tty {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if time.Since(p.last) < 100*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	fmt.Fprintf(os.Stderr, "\r\033[K%s (%.1fs)", s, time.Since(p.start).Seconds())
+}
+
+func (p *progressLine) done() {
+	if p != nil && p.tty {
+		fmt.Fprint(os.Stderr, "\r\033[K")
+	}
+}
