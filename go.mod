@@ -1,6 +1,6 @@
 module github.com/flowclass/flowclass
 
-go 1.26.8
+go 1.26.0
 
 require (
 	github.com/dmitryikh/leaves v0.0.0-20230708180554-25d19a787328

@@ -480,3 +480,13 @@ func span(a, b int64) float64 {
 	}
 	return float64(b-a) / 1e6
 }
+
+// FeatureNames returns every numeric feature's name in schema order: the
+// layout of Record.Values, which model scorers bind to.
+func (s *Schema) FeatureNames() []string {
+	out := make([]string, len(s.Features))
+	for i, f := range s.Features {
+		out[i] = f.Name
+	}
+	return out
+}

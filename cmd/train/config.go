@@ -70,7 +70,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 
 	fs.Float64Var(&c.Holdout, "holdout-fraction", 0.25, "share of captures held out for the test (by capture, stratified)")
 	fs.IntVar(&c.Folds, "folds", 5, "grouped cross-validation folds by capture (0 to skip)")
-	fs.StringVar(&c.ThresholdBy, "threshold-for", "f1", "how to choose the threshold on validation data: f1, youden, fpr=0.01, or a number")
+	fs.StringVar(&c.ThresholdBy, "threshold-for", "fpr=0.01", "how to choose the threshold on validation data: fpr=0.01 (most recall at 1% false positives), f1, youden, or a number")
 	fs.StringVar(&c.WeightBy, "weight-by", "capture", "row weights: capture (each capture weighs the same) or flow")
 	fs.Int64Var(&c.Seed, "seed", 1, "seed for splits and sampling")
 	fs.BoolVar(&c.Refit, "refit", false, "after evaluation, refit on every capture with the chosen number of trees")
