@@ -87,6 +87,7 @@ type Summary struct {
 	Flows       uint64
 	Alerts      uint64
 	KernelDrops uint64
+	Live        bool // a live capture was among the inputs
 	Interrupted bool
 	Elapsed     time.Duration
 }
@@ -331,6 +332,7 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 	if in.Live != nil {
 		st := in.Live.Stats()
 		r.sum.KernelDrops += st.KernelDrops
+		r.sum.Live = true
 	}
 	// Hand over what this file left in partly filled batches, so that a
 	// file boundary never holds packets back.

@@ -1,22 +1,25 @@
 // Command classify reads packets from capture files or a live interface,
 // assembles bidirectional flows, computes their features and scores each
-// flow with a gradient-boosted model as it expires.
+// flow with a gradient-boosted model as it expires, alerting on the ones
+// at or above the threshold.
 package main
 
 import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/pflag"
 )
 
+// version and commit are set at build time with
+// -ldflags "-X main.version=... -X main.commit=...".
+var version, commit string
+
 func main() {
 	os.Exit(run(os.Args[1:]))
 }
-
-// errUsage marks errors in how the command was called.
-var errUsage = errors.New("usage")
 
 func run(args []string) int {
 	fs := pflag.NewFlagSet("classify", pflag.ContinueOnError)
@@ -24,14 +27,54 @@ func run(args []string) int {
 	fs.Usage = func() { usage(fs) }
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
-			return 0
+			return exitOK
 		}
 		fmt.Fprintf(os.Stderr, "classify: %v (see classify --help)\n", err)
-		return 1
+		return exitError
 	}
-	if err := cfg.Run(); err != nil {
+	if fs.NArg() > 0 {
+		fmt.Fprintf(os.Stderr, "classify: unexpected argument %q (read a capture with -r %s)\n", fs.Arg(0), fs.Arg(0))
+		return exitError
+	}
+	ignoreSIGPIPE()
+	code, err := runSafely(cfg)
+	if err != nil {
 		fmt.Fprintf(os.Stderr, "classify: %v\n", err)
-		return 1
 	}
-	return 0
+	return code
+}
+
+// runSafely turns a panic, which is a bug, into one line and exit 1
+// rather than a stack trace.
+func runSafely(cfg *Config) (code int, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			code, err = exitError, fmt.Errorf("internal error (a bug; please report it with the input that caused it): %v", r)
+		}
+	}()
+	return cfg.Run(os.Stdout, os.Stderr)
+}
+
+func buildInfo() (string, string) {
+	v, c := version, commit
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			if s.Key == "vcs.revision" && c == "" {
+				c = s.Value
+				if len(c) > 12 {
+					c = c[:12]
+				}
+			}
+		}
+	}
+	if v == "" {
+		v = "devel"
+	}
+	if c == "" {
+		c = "unknown"
+	}
+	return v, c
 }
