@@ -293,5 +293,3 @@ func (j *jsonFlowWriter) flush() error {
 	}
 	return j.w.Flush()
 }
-
-
