@@ -136,7 +136,6 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 	for i, s := range a.samples {
 		d := int(s.dir)
 		size := float64(s.size)
-		c.buf[0] = append(c.buf[0], size)
 		c.buf[1+d] = append(c.buf[1+d], size)
 		if i > 0 {
 			c.buf[3] = append(c.buf[3], float64(max(s.t-hi, 0)))
@@ -158,9 +157,12 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		seen[d]++
 	}
 	f, b := &a.dir[0], &a.dir[1]
-	c.size[0] = summarise(merge(f.size, b.size), c.buf[0])
 	c.size[1] = summarise(f.size, c.buf[1])
 	c.size[2] = summarise(b.size, c.buf[2])
+	// Both directions' sizes are now sorted: merge them rather than sort
+	// the bidirectional series again.
+	c.buf[0] = mergeSorted(c.buf[0][:0], c.buf[1], c.buf[2])
+	c.size[0] = summariseSorted(merge(f.size, b.size), c.buf[0])
 	c.piat[0] = summarise(a.biPIAT, c.buf[3])
 	c.piat[1] = summarise(f.piat, c.buf[4])
 	c.piat[2] = summarise(b.piat, c.buf[5])
@@ -173,4 +175,20 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 	c.appNums = c.app.AppendNumbers(c.appNums[:0])
 	c.appStrs = c.app.AppendStrings(c.appStrs[:0])
 	copy(rec.Meta, c.appStrs)
+}
+
+// mergeSorted appends the merge of sorted a and b to dst.
+func mergeSorted(dst, a, b []float64) []float64 {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if a[i] <= b[j] {
+			dst = append(dst, a[i])
+			i++
+		} else {
+			dst = append(dst, b[j])
+			j++
+		}
+	}
+	dst = append(dst, a[i:]...)
+	return append(dst, b[j:]...)
 }

@@ -107,7 +107,7 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	}
 	slot, dir, created := e.table.Add(p)
 	if int(slot) >= len(e.accs) {
-		e.accs = append(e.accs, make([]Accumulator, int(slot)+1-len(e.accs))...)
+		e.growAccs(int(slot) + 1)
 	}
 	a := &e.accs[slot]
 	if created {
@@ -120,6 +120,15 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	a.add(p, dir, e.act)
 	a.app.observe(int(dir), p)
 	e.lastSlot = slot
+}
+
+// growAccs doubles the accumulator slab: accumulators are large, so
+// append's gentler growth for big slices would copy them over and over.
+func (e *Extractor) growAccs(n int) {
+	c := max(2*cap(e.accs), n, 1024)
+	accs := make([]Accumulator, c)
+	copy(accs, e.accs)
+	e.accs = accs
 }
 
 // LastFlow returns the slot of the flow the latest packet joined and its

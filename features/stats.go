@@ -119,6 +119,15 @@ func (s *summary) values() [len(statNames)]float64 {
 // summarise combines exact online moments with order statistics over the
 // stored sample (sorted in place). An empty series gives all zeros.
 func summarise(m moments, sample []float64) summary {
+	if m.n == 0 {
+		return summary{}
+	}
+	slices.Sort(sample)
+	return summariseSorted(m, sample)
+}
+
+// summariseSorted is summarise for a sample already in ascending order.
+func summariseSorted(m moments, sample []float64) summary {
 	var s summary
 	if m.n == 0 {
 		return s
@@ -126,16 +135,12 @@ func summarise(m moments, sample []float64) summary {
 	s.min, s.max, s.mean = m.min, m.max, m.sum/m.n
 	s.variance = m.variance()
 	s.stddev = math.Sqrt(s.variance)
-	// The coefficient of variation is only meaningful when the mean is not
-	// lost in rounding next to the values themselves (signed deltas often
-	// average to ~0): below 1e-9 of the largest magnitude it is 0.
 	if scale := math.Max(math.Abs(m.min), math.Abs(m.max)); math.Abs(s.mean) > 1e-9*scale {
 		s.cv = s.stddev / math.Abs(s.mean)
 	}
 	s.skewness = m.skewness()
 	s.kurtosis = m.kurtosis()
 	if len(sample) > 0 {
-		slices.Sort(sample)
 		s.p10 = quantile(sample, 0.10)
 		s.p25 = quantile(sample, 0.25)
 		s.p50 = quantile(sample, 0.50)
