@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+)
+
+// TestOutputEquality: sharding must not change the output, and the two
+// flow formats must carry the same flows and scores.
+func TestOutputEquality(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "synth.pcap")
+	gen := genCapture(t, pcap, 100_000, true)
+	t.Logf("synth: %d packets, %d flows (%d malicious)", gen.Packets, gen.TotalFlows(), gen.MaliciousFlows())
+
+	out := map[string]string{}
+	for _, c := range []struct{ name, workers string }{{"w1.csv", "1"}, {"w2.csv", "2"}, {"w2.jsonl", "2"}} {
+		p := filepath.Join(dir, c.name)
+		res := runClassify(t, "-r", pcap, "-o", p, "--workers", c.workers, "--no-progress")
+		noStackTrace(t, "stderr", res.stderr)
+		if res.code != 0 {
+			t.Fatalf("%s: exit %d; stderr:\n%s", c.name, res.code, res.stderr)
+		}
+		out[c.name] = p
+		if c.name == "w1.csv" {
+			s := parseSummary(t, res.stderr)
+			rows := readFlowsCSV(t, p)
+			if int64(len(rows)) != s.flows || sumPackets(rows) != s.inFlows {
+				t.Errorf("CSV: %d flows holding %d packets; summary: %d flows, %d packets in flows", len(rows), sumPackets(rows), s.flows, s.inFlows)
+			}
+			if s.read != int64(gen.Packets) {
+				t.Errorf("read %d packets, synth wrote %d", s.read, gen.Packets)
+			}
+		}
+	}
+	a, err := os.ReadFile(out["w1.csv"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(out["w2.csv"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(a, b) {
+		la, lb := bytes.Split(a, []byte("\n")), bytes.Split(b, []byte("\n"))
+		for i := 0; i < min(len(la), len(lb)); i++ {
+			if !bytes.Equal(la[i], lb[i]) {
+				t.Fatalf("--workers 1 and 2 differ first at line %d (of %d / %d):\n%.300s\n%.300s", i+1, len(la), len(lb), la[i], lb[i])
+			}
+		}
+		t.Fatalf("--workers 1 and 2: %d and %d lines", len(la), len(lb))
+	}
+
+	rows := readFlowsCSV(t, out["w1.csv"])
+	f, err := os.Open(out["w2.jsonl"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	i := 0
+	for ; sc.Scan(); i++ {
+		var j struct {
+			Proto     int     `json:"protocol"`
+			Src       string  `json:"src_ip"`
+			SrcPort   int     `json:"src_port"`
+			Dst       string  `json:"dst_ip"`
+			DstPort   int     `json:"dst_port"`
+			Packets   int64   `json:"bidirectional_packets"`
+			Bytes     int64   `json:"bidirectional_bytes"`
+			Exp       string  `json:"expiration"`
+			Score     float64 `json:"score"`
+			Predicted string  `json:"predicted"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			t.Fatalf("JSONL line %d: %v", i+1, err)
+		}
+		if i >= len(rows) {
+			t.Fatalf("JSONL has more flows than the CSV's %d", len(rows))
+		}
+		r := rows[i]
+		key := strconv.Itoa(j.Proto) + " " + j.Src + ":" + strconv.Itoa(j.SrcPort) + " " + j.Dst + ":" + strconv.Itoa(j.DstPort)
+		cs, err := strconv.ParseFloat(r.score, 64)
+		if err != nil {
+			t.Fatalf("CSV row %d score %q: %v", i+1, r.score, err)
+		}
+		// JSONL rounds scores to 6 decimals.
+		if key != r.key || j.Packets != r.packets || j.Bytes != r.bytes || j.Exp != r.expiration ||
+			j.Predicted != r.predicted || math.Abs(j.Score-cs) > 5e-7 {
+			t.Fatalf("flow %d differs:\nCSV   %s %d pkts %d bytes %s score %s %s\nJSONL %s %d pkts %d bytes %s score %v %s",
+				i+1, r.key, r.packets, r.bytes, r.expiration, r.score, r.predicted, key, j.Packets, j.Bytes, j.Exp, j.Score, j.Predicted)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if i != len(rows) {
+		t.Errorf("JSONL has %d flows, CSV %d", i, len(rows))
+	}
+	t.Logf("%d flows identical in CSV (workers 1 and 2) and JSONL", len(rows))
+}
