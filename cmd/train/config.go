@@ -217,8 +217,10 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 		}
 		caps = m
 	} else {
-		if len(c.Benign) == 0 || len(c.Malicious) == 0 {
-			return nil, nil, fmt.Errorf("training needs both --benign and --malicious captures")
+		// Exporting needs no second class, and label rules can mark flows
+		// of a single capture malicious; fit checks the flows' classes.
+		if c.Model != "" && c.Labels == "" && (len(c.Benign) == 0 || len(c.Malicious) == 0) {
+			return nil, nil, fmt.Errorf("training needs both --benign and --malicious captures (or --labels rules)")
 		}
 		b, err := expand(c.Benign, benign)
 		if err != nil {
