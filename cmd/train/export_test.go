@@ -151,4 +151,3 @@ func TestLabelRulesOnMixedCapture(t *testing.T) {
 	}
 	t.Logf("%d flows: %d malicious (%d by address, %d by src CIDR + dport), %d benign", len(c.rows), n[1], byIP, byPort, n[0])
 }
-
