@@ -75,9 +75,17 @@ func (e *Ensemble) WriteLightGBM(w io.Writer, featureNames []string) error {
 		fmt.Fprintf(bw, "%s=%d\n", names[f], int(splits[f]))
 	}
 	p := &e.params
+	// LightGBM spells "no limit" as max_depth=-1 and needs num_leaves >= 2.
+	numLeaves, maxDepth := p.MaxLeaves, p.MaxDepth
+	if numLeaves == 0 {
+		numLeaves = 1 << min(p.MaxDepth, 17)
+	}
+	if maxDepth == 0 {
+		maxDepth = -1
+	}
 	fmt.Fprintf(bw, "\nparameters:\n[boosting: gbdt]\n[objective: binary]\n")
 	fmt.Fprintf(bw, "[num_iterations: %d]\n[learning_rate: %s]\n[num_leaves: %d]\n[max_depth: %d]\n",
-		len(e.trees), ftoa(p.LearningRate), p.MaxLeaves, p.MaxDepth)
+		len(e.trees), ftoa(p.LearningRate), numLeaves, maxDepth)
 	fmt.Fprintf(bw, "[lambda_l2: %s]\n[min_gain_to_split: %s]\n[min_sum_hessian_in_leaf: %s]\n[min_data_in_leaf: %d]\n",
 		ftoa(p.Lambda), ftoa(p.MinSplitGain), ftoa(p.MinChildWeight), p.MinSamplesLeaf)
 	fmt.Fprintf(bw, "[bagging_fraction: %s]\n[feature_fraction: %s]\n[max_bin: %d]\n[scale_pos_weight: %s]\n[seed: %d]\n",
