@@ -1,7 +1,8 @@
 // Package gbdt trains gradient-boosted decision trees for binary
 // classification (logistic loss) with a histogram method comparable to
 // XGBoost's "hist", and writes the models in LightGBM's text format so that
-// github.com/dmitryikh/leaves (and LightGBM itself) can load them.
+// github.com/dmitryikh/leaves loads them (the files follow LightGBM's own
+// layout, but have only been checked against leaves).
 //
 // # Data
 //
