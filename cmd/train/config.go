@@ -166,6 +166,16 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 	case c.SPLT < 0 || c.SPLT > features.MaxSPLT:
 		return fmt.Errorf("--splt %d: must be 0 to %d", c.SPLT, features.MaxSPLT)
 	}
+	// Find an output folder that cannot exist before extracting and
+	// training, which can take long, rather than when writing at the end.
+	for _, out := range []struct{ flag, path string }{{"-o", c.Model}, {"--csv", c.CSV}} {
+		if out.path == "" {
+			continue
+		}
+		if st, err := os.Stat(filepath.Dir(out.path)); err != nil || !st.IsDir() {
+			return fmt.Errorf("%s %s: %s is not an existing folder", out.flag, out.path, filepath.Dir(out.path))
+		}
+	}
 	schema, err := c.schema()
 	if err != nil {
 		return err

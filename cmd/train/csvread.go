@@ -9,6 +9,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/flowclass/flowclass/features"
 )
 
 // readCSV loads a labelled flow CSV (ours, or one made elsewhere with the
@@ -48,7 +50,7 @@ func readCSV(path string, inputs, ourColumns []string) (*table, []string, error)
 	for i, n := range inputs {
 		c, ok := col[n]
 		if !ok {
-			return nil, nil, fmt.Errorf("--from-csv %s: feature column %q is missing (the CSV must have every model input of feature set; export one with train --csv)", path, n)
+			return nil, nil, fmt.Errorf("--from-csv %s: feature column %q is missing (the CSV must have every model input of %s; export one with train --csv)", path, n, features.Version)
 		}
 		idx[i] = c
 		known[n] = true
