@@ -41,7 +41,8 @@ type calc struct {
 	appStrs   []string
 
 	// Scratch series, reused between flows.
-	buf [10][]float64
+	buf     [10][]int64 // integers: bytes and nanoseconds
+	scratch []int64
 }
 
 func (c *calc) packets(d int) float64 {
@@ -129,20 +130,20 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		c.buf[i] = c.buf[i][:0]
 	}
 	var lastT [2]int64
-	var lastSize [2]float64
-	var lastPIAT [2]float64
+	var lastSize [2]int64
+	var lastPIAT [2]int64
 	var seen [2]int
 	var hi int64
 	for i, s := range a.samples {
 		d := int(s.dir)
-		size := float64(s.size)
+		size := int64(s.size)
 		c.buf[1+d] = append(c.buf[1+d], size)
 		if i > 0 {
-			c.buf[3] = append(c.buf[3], float64(max(s.t-hi, 0)))
+			c.buf[3] = append(c.buf[3], max(s.t-hi, 0))
 		}
 		hi = max(hi, s.t)
 		if seen[d] > 0 {
-			piat := float64(max(s.t-lastT[d], 0))
+			piat := max(s.t-lastT[d], 0)
 			c.buf[4+d] = append(c.buf[4+d], piat)
 			c.buf[6+d] = append(c.buf[6+d], size-lastSize[d])
 			if seen[d] > 1 {
@@ -157,19 +158,19 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		seen[d]++
 	}
 	f, b := &a.dir[0], &a.dir[1]
-	c.size[1] = summarise(f.size, c.buf[1])
-	c.size[2] = summarise(b.size, c.buf[2])
+	c.size[1] = summarise(f.size, c.buf[1], &c.scratch)
+	c.size[2] = summarise(b.size, c.buf[2], &c.scratch)
 	// Both directions' sizes are now sorted: merge them rather than sort
 	// the bidirectional series again.
 	c.buf[0] = mergeSorted(c.buf[0][:0], c.buf[1], c.buf[2])
 	c.size[0] = summariseSorted(merge(f.size, b.size), c.buf[0])
-	c.piat[0] = summarise(a.biPIAT, c.buf[3])
-	c.piat[1] = summarise(f.piat, c.buf[4])
-	c.piat[2] = summarise(b.piat, c.buf[5])
-	c.sizeDelta[1] = summarise(f.sizeDelta, c.buf[6])
-	c.sizeDelta[2] = summarise(b.sizeDelta, c.buf[7])
-	c.piatDelta[1] = summarise(f.piatDelta, c.buf[8])
-	c.piatDelta[2] = summarise(b.piatDelta, c.buf[9])
+	c.piat[0] = summarise(a.biPIAT, c.buf[3], &c.scratch)
+	c.piat[1] = summarise(f.piat, c.buf[4], &c.scratch)
+	c.piat[2] = summarise(b.piat, c.buf[5], &c.scratch)
+	c.sizeDelta[1] = summarise(f.sizeDelta, c.buf[6], &c.scratch)
+	c.sizeDelta[2] = summarise(b.sizeDelta, c.buf[7], &c.scratch)
+	c.piatDelta[1] = summarise(f.piatDelta, c.buf[8], &c.scratch)
+	c.piatDelta[2] = summarise(b.piatDelta, c.buf[9], &c.scratch)
 	c.active, c.idle = a.finishActive()
 	c.app = a.app.s.Result()
 	c.appNums = c.app.AppendNumbers(c.appNums[:0])
@@ -178,7 +179,7 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 }
 
 // mergeSorted appends the merge of sorted a and b to dst.
-func mergeSorted(dst, a, b []float64) []float64 {
+func mergeSorted(dst, a, b []int64) []int64 {
 	i, j := 0, 0
 	for i < len(a) && j < len(b) {
 		if a[i] <= b[j] {

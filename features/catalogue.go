@@ -241,7 +241,7 @@ func NewSchema(cfg Config) (*Schema, error) {
 				in(Feature{Name: dirNames[d] + "_" + st + "_" + sr.name, Family: "distribution", Unit: unit,
 					Definition: fmt.Sprintf("%s of the %s of %s.", capital(statDefs[st]), sr.what, dirWords[d]),
 					Peers:      seriesPeer(sr.name, sr.peerCIC, d, st),
-					value:      func(c *calc) float64 { return sr.get(c, d).values()[k] * scale }})
+					value:      func(c *calc) float64 { return statFields[k](sr.get(c, d)) * scale }})
 			}
 		}
 	}

@@ -2,7 +2,6 @@ package features
 
 import (
 	"math"
-	"slices"
 )
 
 // moments accumulates count, mean, central moments 2-4 (Welford/Terriberry
@@ -116,18 +115,31 @@ func (s *summary) values() [len(statNames)]float64 {
 		s.skewness, s.kurtosis, s.p10, s.p25, s.p50, s.p75, s.p90}
 }
 
+// statFields read one statistic, in statNames order, without building
+// the whole values array for each of the 150 distribution columns.
+var statFields = [len(statNames)]func(*summary) float64{
+	func(s *summary) float64 { return s.min }, func(s *summary) float64 { return s.max },
+	func(s *summary) float64 { return s.mean }, func(s *summary) float64 { return s.median },
+	func(s *summary) float64 { return s.mode }, func(s *summary) float64 { return s.stddev },
+	func(s *summary) float64 { return s.variance }, func(s *summary) float64 { return s.cv },
+	func(s *summary) float64 { return s.skewness }, func(s *summary) float64 { return s.kurtosis },
+	func(s *summary) float64 { return s.p10 }, func(s *summary) float64 { return s.p25 },
+	func(s *summary) float64 { return s.p50 }, func(s *summary) float64 { return s.p75 },
+	func(s *summary) float64 { return s.p90 },
+}
+
 // summarise combines exact online moments with order statistics over the
 // stored sample (sorted in place). An empty series gives all zeros.
-func summarise(m moments, sample []float64) summary {
+func summarise(m moments, sample []int64, scratch *[]int64) summary {
 	if m.n == 0 {
 		return summary{}
 	}
-	slices.Sort(sample)
+	sortInts(sample, scratch)
 	return summariseSorted(m, sample)
 }
 
 // summariseSorted is summarise for a sample already in ascending order.
-func summariseSorted(m moments, sample []float64) summary {
+func summariseSorted(m moments, sample []int64) summary {
 	var s summary
 	if m.n == 0 {
 		return s
@@ -154,20 +166,20 @@ func summariseSorted(m moments, sample []float64) summary {
 
 // quantile interpolates linearly between closest ranks (numpy's default,
 // Hyndman-Fan type 7) over sorted xs.
-func quantile(xs []float64, q float64) float64 {
+func quantile(xs []int64, q float64) float64 {
 	if len(xs) == 1 {
-		return xs[0]
+		return float64(xs[0])
 	}
 	h := q * float64(len(xs)-1)
 	lo := int(math.Floor(h))
 	if lo >= len(xs)-1 {
-		return xs[len(xs)-1]
+		return float64(xs[len(xs)-1])
 	}
-	return xs[lo] + (h-float64(lo))*(xs[lo+1]-xs[lo])
+	return float64(xs[lo]) + (h-float64(lo))*float64(xs[lo+1]-xs[lo])
 }
 
 // mode is the most frequent value of sorted xs, the smallest on ties.
-func mode(xs []float64) float64 {
+func mode(xs []int64) float64 {
 	best, bestN := xs[0], 0
 	for i := 0; i < len(xs); {
 		j := i + 1
@@ -179,5 +191,5 @@ func mode(xs []float64) float64 {
 		}
 		i = j
 	}
-	return best
+	return float64(best)
 }
