@@ -162,6 +162,7 @@ type flowRow struct {
 	src, dst   string
 	packets    int64
 	bytes      int64
+	durationMS float64
 	expiration string
 	score      string
 	predicted  string
@@ -190,7 +191,8 @@ func readFlowsCSV(t *testing.T, path string) []flowRow {
 	for i, h := range recs[0] {
 		col[h] = i
 	}
-	need := []string{"src_ip", "src_port", "dst_ip", "dst_port", "protocol", "bidirectional_packets", "bidirectional_bytes", "expiration", "score", "predicted"}
+	need := []string{"src_ip", "src_port", "dst_ip", "dst_port", "protocol", "bidirectional_packets", "bidirectional_bytes",
+		"bidirectional_duration_ms", "expiration", "score", "predicted"}
 	for _, h := range need {
 		if _, ok := col[h]; !ok {
 			t.Fatalf("%s: no column %q", path, h)
@@ -200,14 +202,15 @@ func readFlowsCSV(t *testing.T, path string) []flowRow {
 	for _, rec := range recs[1:] {
 		pk, err1 := strconv.ParseInt(rec[col["bidirectional_packets"]], 10, 64)
 		by, err2 := strconv.ParseInt(rec[col["bidirectional_bytes"]], 10, 64)
-		if err1 != nil || err2 != nil {
+		dur, err3 := strconv.ParseFloat(rec[col["bidirectional_duration_ms"]], 64)
+		if err1 != nil || err2 != nil || err3 != nil {
 			t.Fatalf("%s: bad packet/byte counts in %v", path, rec)
 		}
 		rows = append(rows, flowRow{
 			key:     rec[col["protocol"]] + " " + rec[col["src_ip"]] + ":" + rec[col["src_port"]] + " " + rec[col["dst_ip"]] + ":" + rec[col["dst_port"]],
 			src:     rec[col["src_ip"]],
 			dst:     rec[col["dst_ip"]],
-			packets: pk, bytes: by,
+			packets: pk, bytes: by, durationMS: dur,
 			expiration: rec[col["expiration"]],
 			score:      rec[col["score"]],
 			predicted:  rec[col["predicted"]],

@@ -1,0 +1,234 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/internal/netns"
+)
+
+// readFrames loads every frame of a capture into memory.
+func readFrames(t *testing.T, path string) [][]byte {
+	t.Helper()
+	f, err := capture.OpenFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var frames [][]byte
+	var rec capture.Record
+	for {
+		err := f.Next(&rec)
+		if err == io.EOF {
+			return frames
+		}
+		if err != nil {
+			t.Fatalf("%s: %v", path, err)
+		}
+		frames = append(frames, append([]byte(nil), rec.Data...))
+	}
+}
+
+// waitPacketSocket waits until process pid holds an AF_PACKET socket, so
+// frames sent afterwards reach its capture.
+func waitPacketSocket(t *testing.T, pid int, exited <-chan error) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			t.Fatalf("classify exited before capturing: %v", err)
+		default:
+		}
+		inodes := map[string]bool{}
+		if data, err := os.ReadFile("/proc/net/packet"); err == nil {
+			for _, l := range strings.Split(string(data), "\n")[1:] {
+				if f := strings.Fields(l); len(f) > 0 {
+					inodes[f[len(f)-1]] = true
+				}
+			}
+		}
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+		for _, fd := range fds {
+			l, err := os.Readlink(fd)
+			if err == nil && strings.HasPrefix(l, "socket:[") && inodes[strings.Trim(l[7:], "[]")] {
+				return
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("classify opened no packet socket within 20 s")
+}
+
+// TestLiveMatchesOffline replays a synthetic capture into a veth pair
+// while classify captures live on the other end, then reads the same
+// capture offline with the same flags: the flows (5-tuples, packet and
+// byte counts) must be the same. Verdicts may differ a little: live
+// packet times are the kernel's, so timing features differ.
+func TestLiveMatchesOffline(t *testing.T) {
+	pair := netns.NewPair(t) // skips unless root with iproute2
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "replay.pcap")
+	gen := genCapture(t, pcap, 20_000, true)
+	frames := readFrames(t, pcap)
+	if len(frames) != gen.Packets {
+		t.Fatalf("read %d frames, synth wrote %d", len(frames), gen.Packets)
+	}
+	flags := []string{"--idle-timeout", "5s", "--no-progress"}
+
+	liveCSV := filepath.Join(dir, "live.csv")
+	cmd := exec.Command(classifyBin(t), append([]string{"-i", pair.Host, "-o", liveCSV}, flags...)...)
+	var so, se bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	}()
+	waitPacketSocket(t, cmd.Process.Pid, exited)
+	time.Sleep(300 * time.Millisecond) // let the filter attach and the ring start
+
+	// Slower than the capture's own ~31k/s: replaying at that rate bunched
+	// more frames into bursts and made fewer verdicts agree (0.944 to 0.949
+	// against 0.951 to 0.962 at 20k/s).
+	const rate = 20_000
+	start := time.Now()
+	if err := pair.Send(frames, rate); err != nil {
+		t.Fatalf("send: %v", err)
+	}
+	t.Logf("sent %d frames at %d/s in %v (capture spans %v)", len(frames), rate, time.Since(start).Round(time.Millisecond), gen.Last.Sub(gen.First).Round(time.Millisecond))
+	time.Sleep(1500 * time.Millisecond) // the kernel ring drains and batches flush
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("live classify did not stop after SIGINT; stderr:\n%s", se.String())
+	}
+	noStackTrace(t, "live stderr", se.String())
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("live classify: exit %d; stderr:\n%s", code, se.String())
+	}
+	ls := parseSummary(t, se.String())
+	t.Logf("live: %d packets read, %d in flows, %d flows, kernel drops %d", ls.read, ls.inFlows, ls.flows, ls.kernelDrops)
+	if !ls.live {
+		t.Errorf("live summary does not report kernel drops:\n%s", se.String())
+	}
+
+	offCSV := filepath.Join(dir, "offline.csv")
+	res := runClassify(t, append([]string{"-r", pcap, "-o", offCSV}, flags...)...)
+	noStackTrace(t, "offline stderr", res.stderr)
+	if res.code != 0 {
+		t.Fatalf("offline classify: exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	offS := parseSummary(t, res.stderr)
+
+	if ls.kernelDrops > 0 {
+		t.Fatalf("the kernel dropped %d packets: flows cannot match (machine too busy?)", ls.kernelDrops)
+	}
+	if ls.read != offS.read {
+		t.Errorf("live read %d packets, offline %d", ls.read, offS.read)
+	}
+	live, off := readFlowsCSV(t, liveCSV), readFlowsCSV(t, offCSV)
+	if got := sumPackets(live); got != ls.inFlows {
+		t.Errorf("live CSV holds %d packets, summary says %d in flows", got, ls.inFlows)
+	}
+	byKey := func(rows []flowRow) map[string][]flowRow {
+		m := map[string][]flowRow{}
+		for _, r := range rows {
+			m[r.key] = append(m[r.key], r)
+		}
+		return m
+	}
+	lk, ok := byKey(live), byKey(off)
+	var onlyLive, onlyOff, countDiff, same, compared, closeN, closeSame int
+	flips := map[string]int{}
+	for k, lr := range lk {
+		or, found := ok[k]
+		if !found {
+			if onlyLive < 5 {
+				t.Errorf("flow %s (%d packets) only in the live capture", k, lr[0].packets)
+			}
+			onlyLive++
+			continue
+		}
+		if len(lr) != len(or) {
+			t.Errorf("flow %s: %d flows live, %d offline", k, len(lr), len(or))
+			countDiff++
+			continue
+		}
+		for i := range lr {
+			if lr[i].packets != or[i].packets || lr[i].bytes != or[i].bytes {
+				if countDiff < 5 {
+					t.Errorf("flow %s: live %d packets %d bytes, offline %d packets %d bytes", k, lr[i].packets, lr[i].bytes, or[i].packets, or[i].bytes)
+				}
+				countDiff++
+			}
+			compared++
+			d, do := lr[i].durationMS, or[i].durationMS
+			close := math.Abs(d-do) <= 0.1*do+0.05
+			if close {
+				closeN++
+			}
+			if lr[i].predicted == or[i].predicted {
+				same++
+				if close {
+					closeSame++
+				}
+			} else {
+				flips[lr[i].predicted+" live, "+or[i].predicted+" offline"]++
+			}
+		}
+	}
+	for k, or := range ok {
+		if _, found := lk[k]; !found {
+			if onlyOff < 5 {
+				t.Errorf("flow %s (%d packets) only offline", k, or[0].packets)
+			}
+			onlyOff++
+		}
+	}
+	if onlyLive+onlyOff+countDiff > 0 {
+		t.Errorf("%d flows only live, %d only offline, %d with different counts (of %d live, %d offline)", onlyLive, onlyOff, countDiff, len(live), len(off))
+	}
+	if compared == 0 {
+		t.Fatal("no flow to compare")
+	}
+	frac := float64(same) / float64(compared)
+	t.Logf("%d flows match by 5-tuple and counts; equal verdicts on %d (%.4f); differing: %v", compared, same, frac, flips)
+	// The sender paces on average but sends the frames that are due back
+	// to back, so a two-packet flow (a port-scan SYN and its RST) can last
+	// 0.03 ms live where the capture says 0.3 ms, and the model, reading
+	// durations and gaps, scores it differently. Observed agreement over
+	// all flows is 0.95 to 0.96, every difference a flow scored malicious
+	// live and benign offline; where the live duration is within 10%
+	// (+0.05 ms) of the recorded one, verdicts must agree.
+	closeFrac := float64(closeSame) / float64(max(closeN, 1))
+	t.Logf("flows with a live duration close to the recorded one: %d, equal verdicts on %d (%.4f)", closeN, closeSame, closeFrac)
+	if frac < 0.93 {
+		t.Errorf("only %.4f of verdicts agree between live and offline, want at least 0.93", frac)
+	}
+	if closeN < 100 || closeFrac < 0.99 {
+		t.Errorf("verdicts agree on %.4f of the %d flows whose timing survived the replay, want at least 0.99 of at least 100", closeFrac, closeN)
+	}
+}
