@@ -239,6 +239,8 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	}
 	if !c.Quiet {
 		fmt.Fprint(stderr, summary(sum, modelName, threshold))
+	} else {
+		fmt.Fprint(stderr, warnings(sum))
 	}
 	if runErr != nil {
 		return exitError, runErr
@@ -426,6 +428,17 @@ func summary(s meter.Summary, modelName string, threshold float64) string {
 		fmt.Fprintf(&b, "\nsummary: %.2fs, %.0f packets/s, %.0f flows/s", secs, float64(c.Read+s.Filtered)/secs, float64(s.Flows)/secs)
 	}
 	b.WriteString("\n")
+	b.WriteString(warnings(s))
+	if s.Interrupted {
+		b.WriteString("note: interrupted; every active flow was expired (reason shutdown) and scored\n")
+	}
+	return b.String()
+}
+
+// warnings accounts for packets left out or inputs cut short. They are
+// printed even with --quiet: a truncated file must never pass unnoticed.
+func warnings(s meter.Summary) string {
+	var b strings.Builder
 	for lt, err := range s.Unusable {
 		fmt.Fprintf(&b, "warning: --bpf cannot apply to link type %v, its packets were left out: %v\n", lt, err)
 	}
@@ -437,9 +450,6 @@ func summary(s meter.Summary, modelName string, threshold float64) string {
 				fmt.Fprintf(&b, "warning: %v; the %d packets before it were processed\n", f.Err, f.Packets)
 			}
 		}
-	}
-	if s.Interrupted {
-		b.WriteString("note: interrupted; every active flow was expired (reason shutdown) and scored\n")
 	}
 	return b.String()
 }

@@ -137,6 +137,7 @@ func TestErrors(t *testing.T) {
 		{name: "unreadable file", args: []string{"-r", unreadable}, nobody: root, code: 1, names: unreadable},
 		{name: "not a capture", args: []string{"-r", notCapture}, code: 1, names: notCapture},
 		{name: "truncated", args: []string{"-r", trunc}, code: 0, warn: trunc, read: keep},
+		{name: "truncated quiet", args: []string{"-r", trunc, "-q"}, code: 0, warn: trunc},
 		{name: "truncated fail", args: []string{"-r", trunc, "--fail-on-truncated"}, code: 1, names: trunc, warn: trunc, read: keep},
 		{name: "unknown interface", args: []string{"-i", "nosuch0"}, code: 1, names: "nosuch0"},
 		{name: "live without permission", args: []string{"-i", "lo"}, nobody: true, skip: map[bool]string{false: "needs root to run the binary as nobody"}[root], code: 1, names: "lo"},
