@@ -272,8 +272,11 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 		}
 		t.x = append(t.x, r.x...)
 		t.y = append(t.y, r.y...)
+		// Group by the whole path, as --csv's source column does: capture
+		// folders often repeat file names, and --from-csv must split the
+		// same way.
 		for range r.y {
-			t.groups = append(t.groups, filepath.Base(r.cap.Path))
+			t.groups = append(t.groups, r.cap.Path)
 		}
 		h, err := fileHash(r.cap.Path)
 		if err != nil {

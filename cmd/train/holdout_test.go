@@ -199,3 +199,46 @@ func TestHoldoutModel(t *testing.T) {
 		t.Logf("refused: %v", err)
 	})
 }
+
+// TestSameNameCapturesStayApart gives captures that share a file name in
+// different folders (as per-day or per-host capture folders often do): each
+// must count as its own capture for the split and the weights, from the
+// captures and from their CSV alike.
+func TestSameNameCapturesStayApart(t *testing.T) {
+	benignCaps := pickCaptures(t, "benign", 8, 50, 2000)
+	maliciousCaps := pickCaptures(t, "malicious", 6, 50, 2000)
+	dir := t.TempDir()
+	var args []string
+	for i, p := range slices.Concat(benignCaps, maliciousCaps) {
+		sub := filepath.Join(dir, fmt.Sprintf("host%02d", i))
+		if err := os.Mkdir(sub, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		link := filepath.Join(sub, "capture.pcap")
+		if err := os.Symlink(p, link); err != nil {
+			t.Skipf("cannot symlink in %s: %v", dir, err)
+		}
+		flag := "--benign"
+		if i >= len(benignCaps) {
+			flag = "--malicious"
+		}
+		args = append(args, flag, link)
+	}
+	common := []string{"--folds", "0", "--no-baseline", "--seed", "1"}
+	csvPath := filepath.Join(dir, "flows.csv")
+	mustTrain(t, slices.Concat(args, common, []string{"-o", filepath.Join(dir, "a.json"), "--report", filepath.Join(dir, "a"), "--csv", csvPath})...)
+	mustTrain(t, slices.Concat([]string{"--from-csv", csvPath}, common, []string{"-o", filepath.Join(dir, "b.json"), "--report", filepath.Join(dir, "b")})...)
+	a, b := readReport(t, filepath.Join(dir, "a")), readReport(t, filepath.Join(dir, "b"))
+	// Every capture here yields flows, so the report must count them all.
+	want := [2]int{len(benignCaps), len(maliciousCaps)}
+	if a.Data.Captures != want {
+		t.Errorf("from captures: report counts %v captures, want %v", a.Data.Captures, want)
+	}
+	if b.Data.Captures != want {
+		t.Errorf("from CSV: report counts %v captures, want %v", b.Data.Captures, want)
+	}
+	if a.Holdout.ROCAUC != b.Holdout.ROCAUC || a.Holdout.Threshold != b.Holdout.Threshold || a.Holdout.N != b.Holdout.N {
+		t.Errorf("held-out metrics differ: captures AUC %v threshold %v n %d, CSV AUC %v threshold %v n %d",
+			a.Holdout.ROCAUC, a.Holdout.Threshold, a.Holdout.N, b.Holdout.ROCAUC, b.Holdout.Threshold, b.Holdout.N)
+	}
+}
