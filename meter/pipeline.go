@@ -187,6 +187,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 				alerts.Add(1)
 			}
 			out(ev)
+			releaseEvent(ev)
 		})
 		close(mergeDone)
 	}()
@@ -308,6 +309,9 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 				// separate recording: end every flow first.
 				r.flushAll(flow.EndOfInput, r.last)
 				r.epoch.Add(1)
+				// The new recording keeps its own clock: its marks, ticks
+				// and final flush time must not come from the old one.
+				r.last, r.nextTk = ts, 0
 			}
 		}
 		if ts > r.last {
@@ -434,7 +438,7 @@ func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, 
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
 		pending = append(pending, newEvent(FlowEnd, rec, rec.Expired))
 	}, 1, 1)
-	ws := &workerScore{sc: sc, opt: opt, alerted: map[uint64]bool{}, nf: len(opt.Schema.Features)}
+	ws := &workerScore{sc: sc, opt: opt, alerted: map[uint64]bool{}, scoredAt: map[uint64]uint64{}, nf: len(opt.Schema.Features)}
 	var nextRescore int64
 	var rec capture.Record
 	var epoch uint32
@@ -500,16 +504,36 @@ type workerScore struct {
 	sc      Scorer
 	opt     Options
 	alerted map[uint64]bool
+	// scoredAt is each active flow's packet count when last re-scored, so
+	// a flow that did not grow is not scored again.
+	scoredAt map[uint64]uint64
+	slots    []int32
 	rows    []float64
 	scores  []float64
 	nf      int
 }
 
+// valuePool recycles events' feature slices: one per expired flow would
+// otherwise be the pipeline's largest allocation. Run returns them after
+// the output function is done with the event.
+var valuePool sync.Pool
+
 func newEvent(kind EventKind, rec *features.Record, at int64) *Event {
 	ev := &Event{Kind: kind, Time: at, Record: *rec}
-	ev.Record.Values = append([]float64(nil), rec.Values...)
+	vals, _ := valuePool.Get().(*[]float64)
+	if vals == nil || cap(*vals) < len(rec.Values) {
+		vals = new([]float64)
+		*vals = make([]float64, len(rec.Values))
+	}
+	ev.Record.Values = append((*vals)[:0], rec.Values...)
 	ev.Record.Meta = append([]string(nil), rec.Meta...)
 	return ev
+}
+
+func releaseEvent(ev *Event) {
+	v := ev.Record.Values
+	ev.Record.Values = nil
+	valuePool.Put(&v)
 }
 
 // scoreEnds scores the expired flows among evs in one batch.
@@ -540,6 +564,7 @@ func (ws *workerScore) scoreEnds(evs []*Event) error {
 		ev.Score, ev.Scored = ws.scores[i], true
 		i++
 		id := ev.Record.FlowID
+		delete(ws.scoredAt, id)
 		if ws.alerted[id] {
 			ev.AlertedBefore = true
 			delete(ws.alerted, id)
@@ -564,30 +589,36 @@ func (ws *workerScore) rescoreOne(rec *features.Record, at int64) *Event {
 	return ev
 }
 
+// rescoreAll re-scores the active flows that grew since they were last
+// scored, and raises an alert for those that now reach the threshold.
 func (ws *workerScore) rescoreAll(e *features.Extractor, at int64, evs []*Event) []*Event {
-	var recs []*Event
-	e.Snapshot(func(rec *features.Record) {
-		if !ws.alerted[rec.FlowID] {
-			recs = append(recs, newEvent(ActiveAlert, rec, at))
+	ws.slots = ws.slots[:0]
+	e.ActiveFlows(func(slot int32, id uint64, packets uint64) {
+		if ws.alerted[id] || ws.scoredAt[id] == packets {
+			return
 		}
+		ws.scoredAt[id] = packets
+		ws.slots = append(ws.slots, slot)
 	})
-	if len(recs) == 0 {
+	if len(ws.slots) == 0 {
 		return evs
 	}
 	ws.rows = ws.rows[:0]
-	for _, ev := range recs {
-		ws.rows = append(ws.rows, ev.Record.Values...)
+	for _, slot := range ws.slots {
+		ws.rows = append(ws.rows, e.SnapshotFlow(slot).Values...)
 	}
-	scores := make([]float64, len(recs))
-	if ws.sc.ScoreBatch(ws.rows, len(recs), scores) != nil {
+	ws.scores = append(ws.scores[:0], make([]float64, len(ws.slots))...)
+	if ws.sc.ScoreBatch(ws.rows, len(ws.slots), ws.scores) != nil {
 		return evs
 	}
-	for i, ev := range recs {
-		if scores[i] >= ws.opt.Threshold {
-			ev.Score, ev.Scored, ev.Alert = scores[i], true, true
-			ws.alerted[ev.Record.FlowID] = true
-			evs = append(evs, ev)
+	for i, slot := range ws.slots {
+		if ws.scores[i] < ws.opt.Threshold {
+			continue
 		}
+		ev := newEvent(ActiveAlert, e.SnapshotFlow(slot), at)
+		ev.Score, ev.Scored, ev.Alert = ws.scores[i], true, true
+		ws.alerted[ev.Record.FlowID] = true
+		evs = append(evs, ev)
 	}
 	return evs
 }
@@ -606,8 +637,13 @@ func merge(workers int, outs <-chan workerOut, emit func(*Event)) (features.Coun
 			ev.epoch = o.epoch
 			heap.Push(h, ev)
 		}
-		if o.epoch > epochs[o.worker] || o.mark > marks[o.worker] {
-			epochs[o.worker], marks[o.worker] = max(epochs[o.worker], o.epoch), max(marks[o.worker], o.mark)
+		// A mark only bounds its own epoch: a new epoch (a recording that
+		// starts earlier) restarts the worker's mark from its first batch.
+		switch {
+		case o.epoch > epochs[o.worker]:
+			epochs[o.worker], marks[o.worker] = o.epoch, o.mark
+		case o.epoch == epochs[o.worker] && o.mark > marks[o.worker]:
+			marks[o.worker] = o.mark
 		}
 		if o.done {
 			done[o.worker] = true

@@ -8,6 +8,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -60,6 +61,7 @@ type Config struct {
 	FailOnAlert     bool
 	FailOnTruncated bool
 	Version         bool
+	CPUProfile      string
 }
 
 // BindFlags registers the flags on fs and returns the config they fill.
@@ -94,6 +96,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.BoolVar(&c.FailOnAlert, "fail-on-alert", false, fmt.Sprintf("exit with code %d when any flow raised an alert", exitAlerts))
 	fs.BoolVar(&c.FailOnTruncated, "fail-on-truncated", false, "exit with code 1 when a capture file is cut short (it is always reported)")
 	fs.BoolVarP(&c.Version, "version", "V", false, "print version, commit, Go version and the embedded model")
+	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write a CPU profile to `file` (for performance work)")
 	return c
 }
 
@@ -122,6 +125,17 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if c.Version {
 		fmt.Fprintln(stdout, versionLine())
 		return exitOK, nil
+	}
+	if c.CPUProfile != "" {
+		f, err := os.Create(c.CPUProfile)
+		if err != nil {
+			return exitError, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return exitError, fmt.Errorf("--cpuprofile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if len(c.Read) == 0 && c.Interface == "" {
 		return exitError, fmt.Errorf("no input: give a capture with -r FILE or an interface with -i IFACE")
