@@ -1,0 +1,83 @@
+// Command bench runs one stage of the flow meter over a capture, for
+// scripts/bench.sh to time against the bare read loop and against peers:
+//
+//	bench read FILE      pcapgo's zero-copy read loop and nothing else
+//	bench decode FILE    read and decode every packet
+//	bench extract FILE   the whole extraction, flows written as CSV to /dev/null
+//
+// It prints the packets it saw, so the script can check every stage read all.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/decode"
+	"github.com/flowclass/flowclass/features"
+	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/meter"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: bench read|decode|extract FILE")
+		os.Exit(2)
+	}
+	n, err := run(os.Args[1], os.Args[2])
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+	fmt.Println(n)
+}
+
+func run(stage, path string) (uint64, error) {
+	switch stage {
+	case "read", "decode":
+		f, err := capture.OpenFile(path)
+		if err != nil {
+			return 0, err
+		}
+		defer f.Close()
+		d := decode.NewDecoder()
+		var p decode.Packet
+		var rec capture.Record
+		var n uint64
+		for {
+			err := f.Next(&rec)
+			if err == io.EOF {
+				return n, nil
+			}
+			if err != nil {
+				return n, err
+			}
+			if stage == "decode" {
+				d.Decode(rec.Data, rec.Length, rec.Timestamp.UnixNano(), rec.LinkType, &p)
+			}
+			n++
+		}
+	case "extract":
+		schema, err := features.NewSchema(features.Config{})
+		if err != nil {
+			return 0, err
+		}
+		out, err := os.Create(os.DevNull)
+		if err != nil {
+			return 0, err
+		}
+		defer out.Close()
+		w, err := features.NewCSVWriter(out, schema)
+		if err != nil {
+			return 0, err
+		}
+		e := features.NewExtractor(schema, flow.Config{}, func(r *features.Record) { w.Write(r) }, 1, 1)
+		res := meter.ReadFiles([]string{path}, e, nil)
+		if err := meter.Errors(res); err != nil {
+			return 0, err
+		}
+		return e.Counters().Read, w.Flush()
+	}
+	return 0, fmt.Errorf("unknown stage %q", stage)
+}
