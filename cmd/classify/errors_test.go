@@ -95,8 +95,11 @@ func asNobody(cmd *exec.Cmd) *exec.Cmd {
 func TestErrors(t *testing.T) {
 	bin := classifyBin(t)
 	dir := t.TempDir()
-	if err := os.Chmod(dir, 0o755); err != nil { // nobody must reach the files
-		t.Fatal(err)
+	// nobody must reach the files, so that only the file's own mode stops it.
+	for _, d := range []string{filepath.Dir(dir), dir} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	good := filepath.Join(dir, "good.pcap")
 	genCapture(t, good, 3000, true)
@@ -135,6 +138,7 @@ func TestErrors(t *testing.T) {
 		{name: "missing file", args: []string{"-r", missing}, code: 1, names: missing},
 		{name: "directory", args: []string{"-r", dir}, code: 1, names: dir},
 		{name: "unreadable file", args: []string{"-r", unreadable}, nobody: root, code: 1, names: unreadable},
+		{name: "readable as nobody", args: []string{"-r", good}, nobody: root, code: 0, read: 3000},
 		{name: "not a capture", args: []string{"-r", notCapture}, code: 1, names: notCapture},
 		{name: "truncated", args: []string{"-r", trunc}, code: 0, warn: trunc, read: keep},
 		{name: "truncated quiet", args: []string{"-r", trunc, "-q"}, code: 0, warn: trunc},

@@ -137,6 +137,12 @@ func TestSampleGolden(t *testing.T) {
 		t.Errorf("results differ from %s (run with -update if the change is intended)\ngot:\n%s\nwant:\n%s", golden, g.String(), want)
 	}
 
+	// --fail-on-alert turns the alerts into exit code 3; --quiet leaves
+	// stderr empty on a clean run.
+	if res := runClassify(t, "-r", pcap, "--fail-on-alert", "-q"); res.code != 3 || res.stderr != "" {
+		t.Errorf("--fail-on-alert -q with %d alerts: exit %d (want 3), stderr %q", sum.alerts, res.code, res.stderr)
+	}
+
 	// Invariants that hold whatever the model says.
 	if int64(len(rows)) != sum.flows {
 		t.Errorf("CSV has %d flows, summary says %d", len(rows), sum.flows)
