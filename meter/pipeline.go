@@ -232,6 +232,9 @@ type reader struct {
 	alerts *atomic.Uint64
 	sum    Summary
 	live   bool
+	// liveMu guards cur on a live capture, where liveTicks hands over
+	// batches left partly filled when packets stop coming.
+	liveMu sync.Mutex
 }
 
 func (r *reader) run(ctx context.Context, inputs []Input) Summary {
@@ -322,7 +325,13 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 			r.sum.Filtered++
 			continue
 		}
-		r.add(&rec, ts, in.Name)
+		if r.live {
+			r.liveMu.Lock()
+			r.add(&rec, ts, in.Name)
+			r.liveMu.Unlock()
+		} else {
+			r.add(&rec, ts, in.Name)
+		}
 		if res.Packets&0x3ff == 0 {
 			if ctx.Err() != nil {
 				break
@@ -340,7 +349,9 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 	}
 	// Hand over what this file left in partly filled batches, so that a
 	// file boundary never holds packets back.
+	r.liveMu.Lock()
 	r.sendAll(r.last)
+	r.liveMu.Unlock()
 	if r.opt.Progress != nil && file != nil {
 		r.opt.Progress(Progress{Path: in.Name, Offset: file.Size(), Size: file.Size(), Packets: res.Packets,
 			FilesDone: idx + 1, Files: total, Flows: r.flows.Load(), Alerts: r.alerts.Load()})
@@ -413,7 +424,10 @@ func (r *reader) flushAll(reason flow.Reason, at int64) {
 // liveTicks advances every shard's clock on a live capture when packets
 // stop coming, so idle flows still expire. Kernel packet times are wall
 // clock times; the tick stays two seconds behind to let queued packets
-// through first.
+// through first. Batches only go out as packets arrive, so when traffic
+// stops the last packets would wait in partly filled batches (missing from
+// flows that expire meanwhile, and split off as new flows later): each
+// tick hands them over first.
 func (r *reader) liveTicks(done chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
@@ -422,6 +436,13 @@ func (r *reader) liveTicks(done chan struct{}) {
 		case <-done:
 			return
 		case now := <-t.C:
+			r.liveMu.Lock()
+			for w, b := range r.cur {
+				if b != nil && len(b.pkts) > 0 {
+					r.send(w, b.pkts[len(b.pkts)-1].ts)
+				}
+			}
+			r.liveMu.Unlock()
 			mark := now.Add(-2 * time.Second).UnixNano()
 			for w := range r.ins {
 				select {
@@ -589,36 +610,41 @@ func (ws *workerScore) rescoreOne(rec *features.Record, at int64) *Event {
 	return ev
 }
 
-// rescoreAll re-scores the active flows that grew since they were last
-// scored, and raises an alert for those that now reach the threshold.
+// rescoreAll re-scores the active flows that have lasted at least one
+// interval and grew since they were last scored, and raises an alert for
+// those that now reach the threshold. Young flows wait for their end (a
+// flood's million one-packet flows cost nothing here); rows are scored in
+// bounded chunks.
 func (ws *workerScore) rescoreAll(e *features.Extractor, at int64, evs []*Event) []*Event {
 	ws.slots = ws.slots[:0]
-	e.ActiveFlows(func(slot int32, id uint64, packets uint64) {
-		if ws.alerted[id] || ws.scoredAt[id] == packets {
+	iv := int64(ws.opt.RescoreInterval)
+	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
+		if at-first < iv || ws.alerted[id] || ws.scoredAt[id] == packets {
 			return
 		}
 		ws.scoredAt[id] = packets
 		ws.slots = append(ws.slots, slot)
 	})
-	if len(ws.slots) == 0 {
-		return evs
-	}
-	ws.rows = ws.rows[:0]
-	for _, slot := range ws.slots {
-		ws.rows = append(ws.rows, e.SnapshotFlow(slot).Values...)
-	}
-	ws.scores = append(ws.scores[:0], make([]float64, len(ws.slots))...)
-	if ws.sc.ScoreBatch(ws.rows, len(ws.slots), ws.scores) != nil {
-		return evs
-	}
-	for i, slot := range ws.slots {
-		if ws.scores[i] < ws.opt.Threshold {
-			continue
+	const chunk = 1024
+	for start := 0; start < len(ws.slots); start += chunk {
+		slots := ws.slots[start:min(start+chunk, len(ws.slots))]
+		ws.rows = ws.rows[:0]
+		for _, slot := range slots {
+			ws.rows = append(ws.rows, e.SnapshotFlow(slot).Values...)
 		}
-		ev := newEvent(ActiveAlert, e.SnapshotFlow(slot), at)
-		ev.Score, ev.Scored, ev.Alert = ws.scores[i], true, true
-		ws.alerted[ev.Record.FlowID] = true
-		evs = append(evs, ev)
+		ws.scores = append(ws.scores[:0], make([]float64, len(slots))...)
+		if ws.sc.ScoreBatch(ws.rows, len(slots), ws.scores) != nil {
+			return evs
+		}
+		for i, slot := range slots {
+			if ws.scores[i] < ws.opt.Threshold {
+				continue
+			}
+			ev := newEvent(ActiveAlert, e.SnapshotFlow(slot), at)
+			ev.Score, ev.Scored, ev.Alert = ws.scores[i], true, true
+			ws.alerted[ev.Record.FlowID] = true
+			evs = append(evs, ev)
+		}
 	}
 	return evs
 }
