@@ -233,6 +233,11 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		if ev.Alert && alertErr == nil {
 			if err := alerts.write(ev); err != nil {
 				alertErr = fmt.Errorf("write alerts: %w", err)
+			} else if live != nil {
+				// Live alerts are for now, not for when the buffer fills.
+				if err := alerts.flush(); err != nil {
+					alertErr = fmt.Errorf("write alerts: %w", err)
+				}
 			}
 		}
 		if ev.Kind == meter.FlowEnd && out != nil && writeErr == nil {

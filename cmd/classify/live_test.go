@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -230,5 +231,96 @@ func TestLiveMatchesOffline(t *testing.T) {
 	}
 	if closeN < 100 || closeFrac < 0.99 {
 		t.Errorf("verdicts agree on %.4f of the %d flows whose timing survived the replay, want at least 0.99 of at least 100", closeFrac, closeN)
+	}
+}
+
+// lockedBuffer collects a subprocess's output while the test reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// TestLiveQuietDelivery: when traffic stops, a live capture must still
+// finish its flows and print their alerts without waiting for more packets
+// or for the exit. After a quiet spell longer than the idle timeout (plus
+// the two seconds the live clock lags), every flow has expired idle, so
+// SIGINT finds no flow to end with reason shutdown and adds no alert.
+func TestLiveQuietDelivery(t *testing.T) {
+	pair := netns.NewPair(t)
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "replay.pcap")
+	genCapture(t, pcap, 20_000, true)
+	frames := readFrames(t, pcap)
+	liveCSV := filepath.Join(dir, "live.csv")
+	cmd := exec.Command(classifyBin(t), "-i", pair.Host, "-o", liveCSV, "--idle-timeout", "2s", "--json", "--no-progress")
+	var so, se lockedBuffer
+	cmd.Stdout, cmd.Stderr = &so, &se
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+		}
+	}()
+	waitPacketSocket(t, cmd.Process.Pid, exited)
+	time.Sleep(300 * time.Millisecond)
+	if err := pair.Send(frames, 20_000); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(7 * time.Second) // 2 s idle + 2 s clock lag + ticks and slack
+	before := strings.Count(so.String(), "\n")
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	var err error
+	select {
+	case err = <-exited:
+	case <-time.After(time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("no exit after SIGINT; stderr:\n%s", se.String())
+	}
+	stderr := se.String()
+	noStackTrace(t, "stderr", stderr)
+	if code := exitCode(t, err); code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
+	}
+	s := parseSummary(t, stderr)
+	after := strings.Count(so.String(), "\n")
+	rows := readFlowsCSV(t, liveCSV)
+	shutdown, shutdownPkts := 0, int64(0)
+	for _, r := range rows {
+		if r.expiration == "shutdown" {
+			shutdown++
+			shutdownPkts += r.packets
+		}
+	}
+	t.Logf("quiet spell: %d alert lines printed before SIGINT, %d after; %d flows, %d ended by shutdown (%d packets); kernel drops %d",
+		before, after, len(rows), shutdown, shutdownPkts, s.kernelDrops)
+	if s.kernelDrops > 0 {
+		t.Skipf("the kernel dropped %d packets (machine too busy)", s.kernelDrops)
+	}
+	if s.read != int64(len(frames)) || sumPackets(rows) != s.inFlows {
+		t.Errorf("read %d of %d frames; flows hold %d packets, summary says %d in flows", s.read, len(frames), sumPackets(rows), s.inFlows)
+	}
+	if shutdown > 0 {
+		t.Errorf("%d flows (%d packets) were still active after the quiet spell: packets waited for more traffic", shutdown, shutdownPkts)
+	}
+	if before == 0 || before != after || int64(after) != s.alerts {
+		t.Errorf("alert lines: %d printed during the quiet spell, %d at exit, summary says %d alerts", before, after, s.alerts)
 	}
 }
