@@ -336,9 +336,14 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 			if ctx.Err() != nil {
 				break
 			}
-			if r.opt.Progress != nil && file != nil {
-				r.opt.Progress(Progress{Path: in.Name, Offset: file.Offset(), Size: file.Size(), Packets: res.Packets,
-					FilesDone: idx, Files: total, Flows: r.flows.Load(), Alerts: r.alerts.Load()})
+			if r.opt.Progress != nil {
+				// Live captures report too: their status line needs the count.
+				p := Progress{Path: in.Name, Packets: res.Packets, FilesDone: idx, Files: total,
+					Flows: r.flows.Load(), Alerts: r.alerts.Load()}
+				if file != nil {
+					p.Offset, p.Size = file.Offset(), file.Size()
+				}
+				r.opt.Progress(p)
 			}
 		}
 	}
