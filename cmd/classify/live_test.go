@@ -284,6 +284,28 @@ func TestLiveQuietDelivery(t *testing.T) {
 	}
 	time.Sleep(7 * time.Second) // 2 s idle + 2 s clock lag + ticks and slack
 	before := strings.Count(so.String(), "\n")
+	// SIGUSR1 asks for a status line; live, it must count packets too.
+	if err := cmd.Process.Signal(syscall.SIGUSR1); err != nil {
+		t.Fatal(err)
+	}
+	var status string
+	for i := 0; i < 50 && status == ""; i++ {
+		time.Sleep(20 * time.Millisecond)
+		for _, l := range strings.Split(se.String(), "\n") {
+			if strings.HasPrefix(l, "status: ") {
+				status = l
+			}
+		}
+	}
+	var statusPkts int
+	var statusFrom string
+	if i := strings.Index(status, " packets read from "); i < 0 {
+		t.Errorf("no status line after SIGUSR1: %q", status)
+	} else if _, err := fmt.Sscanf(status[strings.LastIndex(status[:i], " ")+1:], "%d packets read from %s", &statusPkts, &statusFrom); err != nil {
+		t.Errorf("status line %q: %v", status, err)
+	} else if statusPkts <= 0 || statusPkts > len(frames) || strings.TrimSuffix(statusFrom, ",") != pair.Host {
+		t.Errorf("status line %q: want 1 to %d packets read from %s", status, len(frames), pair.Host)
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -309,6 +331,7 @@ func TestLiveQuietDelivery(t *testing.T) {
 			shutdownPkts += r.packets
 		}
 	}
+	t.Logf("%s", status)
 	t.Logf("quiet spell: %d alert lines printed before SIGINT, %d after; %d flows, %d ended by shutdown (%d packets); kernel drops %d",
 		before, after, len(rows), shutdown, shutdownPkts, s.kernelDrops)
 	if s.kernelDrops > 0 {
