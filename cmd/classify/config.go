@@ -180,6 +180,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		return exitError, fmt.Errorf("--threshold %v: must be in (0, 1]", threshold)
 	}
 
+	if err := c.outputIsInput(); err != nil {
+		return exitError, err
+	}
 	out, closeOut, err := c.openOutput(schema, stdout)
 	if err != nil {
 		return exitError, err
@@ -333,6 +336,24 @@ func (c *Config) openLive() (*capture.Live, error) {
 		return nil, err
 	}
 	return l, nil
+}
+
+// outputIsInput refuses an -o file that is one of the -r captures:
+// creating the output would empty the capture before it is read.
+func (c *Config) outputIsInput() error {
+	if c.Output == "" || c.Output == "-" {
+		return nil
+	}
+	out, err := os.Stat(c.Output)
+	if err != nil {
+		return nil // does not exist yet, or openOutput reports it
+	}
+	for _, p := range c.Read {
+		if in, err := os.Stat(p); err == nil && os.SameFile(in, out) {
+			return fmt.Errorf("-o %s is also read with -r %s: writing it would destroy the capture", c.Output, p)
+		}
+	}
+	return nil
 }
 
 // flowWriter writes every scored flow.

@@ -150,8 +150,10 @@ func TestErrors(t *testing.T) {
 		{name: "splt", args: []string{"-r", good, "--splt", "999"}, code: 1, names: "--splt"},
 		{name: "workers", args: []string{"-r", good, "--workers", "0"}, code: 1, names: "--workers"},
 		{name: "unknown flag", args: []string{"-r", good, "--frobnicate"}, code: 1, names: "--frobnicate"},
+		{name: "output is the input", args: []string{"-r", good, "-o", filepath.Join(dir, ".", "good.pcap")}, code: 1, names: good},
 		{name: "read and interface", args: []string{"-r", good, "-i", "lo"}, code: 1, names: "-i"},
 	}
+	goodSize := fileSize(t, good)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if tc.skip != "" {
@@ -194,6 +196,9 @@ func TestErrors(t *testing.T) {
 					t.Errorf("no warning line naming %s and the truncation; stderr:\n%s", tc.warn, res.stderr)
 				}
 			}
+			if got := fileSize(t, good); got != goodSize {
+				t.Fatalf("%s changed size from %d to %d", good, goodSize, got)
+			}
 			if tc.read > 0 {
 				if s := parseSummary(t, res.stderr); s.read != tc.read {
 					t.Errorf("summary says %d packets read, the file holds %d whole records", s.read, tc.read)
@@ -201,4 +206,13 @@ func TestErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	st, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Size()
 }
