@@ -14,6 +14,9 @@ import (
 // flows still active ending with reason shutdown. An interrupted run is
 // not a failure (config.go: exit 0 unless an input or write failed).
 func TestShutdownLosesNothing(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: writes an 800 MB capture")
+	}
 	pcap := filepath.Join(t.TempDir(), "big.pcap")
 	// About 800 MB and 10 s of classify on this machine: far more than
 	// the half second it is given.
