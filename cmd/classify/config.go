@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -183,11 +184,20 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if err := c.outputIsInput(); err != nil {
 		return exitError, err
 	}
-	out, closeOut, err := c.openOutput(schema, stdout)
+	flowsTo, alertsTo := stdout, stdout
+	if c.Output == "-" {
+		// Flows and alerts both go to stdout: through separate buffers
+		// their lines would tear where one buffer flushes mid-line. The
+		// writers' bufio.NewWriterSize calls (64 KiB and less) hand back
+		// this one buffer, so every line goes in whole.
+		shared := bufio.NewWriterSize(stdout, 1<<16)
+		flowsTo, alertsTo = shared, shared
+	}
+	out, closeOut, err := c.openOutput(schema, flowsTo)
 	if err != nil {
 		return exitError, err
 	}
-	alerts := newAlertWriter(stdout, c.JSON, scorer.Clone(), c.Explain, schema)
+	alerts := newAlertWriter(alertsTo, c.JSON, scorer.Clone(), c.Explain, schema)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

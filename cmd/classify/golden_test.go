@@ -237,3 +237,38 @@ func TestSampleGolden(t *testing.T) {
 		}
 	}
 }
+
+// TestStdoutSharedOutput: with -o - the flows and the alerts share stdout,
+// and every line must still be whole.
+func TestStdoutSharedOutput(t *testing.T) {
+	pcap := filepath.Join(testdata.RepoRoot(t), "datasets", "sample", "sample.pcap")
+	res := runClassify(t, "-r", pcap, "-o", "-", "--format", "jsonl", "--json", "--no-progress")
+	noStackTrace(t, "stderr", res.stderr)
+	if res.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", res.code, res.stderr)
+	}
+	sum := parseSummary(t, res.stderr)
+	var alerts, flows, pkts int64
+	for i, l := range strings.Split(strings.TrimSuffix(res.stdout, "\n"), "\n") {
+		var v struct {
+			EventType string `json:"event_type"`
+			Packets   *int64 `json:"bidirectional_packets"`
+		}
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("stdout line %d is not whole JSON: %v\n%.300s", i+1, err, l)
+		}
+		switch {
+		case v.EventType == "alert":
+			alerts++
+		case v.Packets != nil:
+			flows++
+			pkts += *v.Packets
+		default:
+			t.Fatalf("stdout line %d is neither an alert nor a flow: %.300s", i+1, l)
+		}
+	}
+	if alerts != sum.alerts || flows != sum.flows || pkts != sum.inFlows {
+		t.Errorf("stdout: %d alerts, %d flows holding %d packets; summary: %d alerts, %d flows, %d packets in flows",
+			alerts, flows, pkts, sum.alerts, sum.flows, sum.inFlows)
+	}
+}
