@@ -1,6 +1,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/binary"
 
 	"github.com/gopacket/gopacket"
@@ -89,12 +90,25 @@ func (d *Decoder) ShardHash(data []byte, lt layers.LinkType) uint64 {
 	default:
 		return 0
 	}
-	h1, h2 := fnv(a), fnv(b)
-	return (h1 ^ h2) + (h1 & h2) // commutative, and not zero for a == b
+	// Order the pair, then hash it: symmetric, and every bit of the result
+	// depends on both addresses (combining two hashes with a commutative
+	// operator leaves the low bits, which pick the shard, biased).
+	if bytes.Compare(a, b) > 0 {
+		a, b = b, a
+	}
+	h := fnv(fnv(offsetBasis, a), b)
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	if h == 0 { // 0 means "no address pair"
+		h = 1
+	}
+	return h
 }
 
-func fnv(b []byte) uint64 {
-	h := uint64(14695981039346656037)
+const offsetBasis = uint64(14695981039346656037)
+
+func fnv(h uint64, b []byte) uint64 {
 	for _, c := range b {
 		h = (h ^ uint64(c)) * 1099511628211
 	}

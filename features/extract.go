@@ -184,13 +184,13 @@ func (e *Extractor) Snapshot(fn func(r *Record)) {
 	})
 }
 
-// ActiveFlows lists the active flows (slot, stable id, packets so far)
-// without computing their features, so a caller can choose which to
-// snapshot with SnapshotFlow.
-func (e *Extractor) ActiveFlows(fn func(slot int32, id uint64, packets uint64)) {
+// ActiveFlows lists the active flows (slot, stable id, first packet time,
+// packets so far) without computing their features, so a caller can choose
+// which to snapshot with SnapshotFlow.
+func (e *Extractor) ActiveFlows(fn func(slot int32, id uint64, first int64, packets uint64)) {
 	e.table.Each(func(slot int32, f *flow.Flow) {
 		a := &e.accs[slot]
-		fn(slot, f.StableID(), a.dir[0].packets+a.dir[1].packets)
+		fn(slot, f.StableID(), f.First, a.dir[0].packets+a.dir[1].packets)
 	})
 }
 

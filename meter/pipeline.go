@@ -534,15 +534,23 @@ type workerScore struct {
 	// a flow that did not grow is not scored again.
 	scoredAt map[uint64]uint64
 	slots    []int32
-	rows    []float64
-	scores  []float64
-	nf      int
+	rows     []float64
+	scores   []float64
+	nf       int
 }
 
 // valuePool recycles events' feature slices: one per expired flow would
 // otherwise be the pipeline's largest allocation. Run returns them after
 // the output function is done with the event.
 var valuePool sync.Pool
+
+// resize returns s with length n, reusing its array when it is big enough.
+func resize(s []float64, n int) []float64 {
+	if cap(s) < n {
+		return make([]float64, n, 2*n)
+	}
+	return s[:n]
+}
 
 func newEvent(kind EventKind, rec *features.Record, at int64) *Event {
 	ev := &Event{Kind: kind, Time: at, Record: *rec}
@@ -578,7 +586,7 @@ func (ws *workerScore) scoreEnds(evs []*Event) error {
 	if n == 0 {
 		return nil
 	}
-	ws.scores = append(ws.scores, make([]float64, n)...)
+	ws.scores = resize(ws.scores, n)
 	if err := ws.sc.ScoreBatch(ws.rows, n, ws.scores); err != nil {
 		return fmt.Errorf("score: %w", err)
 	}
@@ -637,7 +645,7 @@ func (ws *workerScore) rescoreAll(e *features.Extractor, at int64, evs []*Event)
 		for _, slot := range slots {
 			ws.rows = append(ws.rows, e.SnapshotFlow(slot).Values...)
 		}
-		ws.scores = append(ws.scores[:0], make([]float64, len(slots))...)
+		ws.scores = resize(ws.scores, len(slots))
 		if ws.sc.ScoreBatch(ws.rows, len(slots), ws.scores) != nil {
 			return evs
 		}

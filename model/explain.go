@@ -72,17 +72,41 @@ func (s *Scorer) Explain(row []float64, k int) []Contribution {
 	if math.IsNaN(s.Contributions(row, s.contrib)) {
 		return nil
 	}
-	var list []Contribution
-	for i, c := range s.contrib {
-		if c != 0 {
-			list = append(list, Contribution{Feature: s.features[i], Value: row[s.cols[i]], Contribution: c})
+	if k <= 0 {
+		var list []Contribution
+		for i, c := range s.contrib {
+			if c != 0 {
+				list = append(list, Contribution{Feature: s.features[i], Value: row[s.cols[i]], Contribution: c})
+			}
 		}
+		sort.SliceStable(list, func(a, b int) bool {
+			return math.Abs(list[a].Contribution) > math.Abs(list[b].Contribution)
+		})
+		return list
 	}
-	sort.SliceStable(list, func(a, b int) bool {
-		return math.Abs(list[a].Contribution) > math.Abs(list[b].Contribution)
-	})
-	if k > 0 && len(list) > k {
-		list = list[:k]
+	// Keep only the k largest by |contribution| in one pass (alerts ask
+	// for a handful out of hundreds); on ties the earlier feature stays
+	// ahead, as a stable sort would keep it.
+	top := make([]Contribution, 0, k)
+	for i, c := range s.contrib {
+		if c == 0 {
+			continue
+		}
+		a := math.Abs(c)
+		if len(top) == k && a <= math.Abs(top[k-1].Contribution) {
+			continue
+		}
+		j := len(top)
+		if j < k {
+			top = append(top, Contribution{})
+		} else {
+			j = k - 1
+		}
+		for j > 0 && math.Abs(top[j-1].Contribution) < a {
+			top[j] = top[j-1]
+			j--
+		}
+		top[j] = Contribution{Feature: s.features[i], Value: row[s.cols[i]], Contribution: c}
 	}
-	return list
+	return top
 }
