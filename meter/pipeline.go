@@ -534,6 +534,7 @@ type workerScore struct {
 	// a flow that did not grow is not scored again.
 	scoredAt map[uint64]uint64
 	slots    []int32
+	batch    []*Event
 	rows     []float64
 	scores   []float64
 	nf       int
@@ -575,35 +576,35 @@ func (ws *workerScore) scoreEnds(evs []*Event) error {
 	if ws.sc == nil {
 		return nil
 	}
-	ws.rows, ws.scores = ws.rows[:0], ws.scores[:0]
-	n := 0
-	for _, ev := range evs {
-		if ev.Kind == FlowEnd {
-			ws.rows = append(ws.rows, ev.Record.Values...)
-			n++
+	// In bounded chunks: a flush at the end of input hands over every
+	// active flow at once, and one row buffer for all would double the
+	// memory they already take.
+	const chunk = 1024
+	for start := 0; start < len(evs); {
+		ws.rows, ws.batch = ws.rows[:0], ws.batch[:0]
+		for ; start < len(evs) && len(ws.batch) < chunk; start++ {
+			if ev := evs[start]; ev.Kind == FlowEnd {
+				ws.rows = append(ws.rows, ev.Record.Values...)
+				ws.batch = append(ws.batch, ev)
+			}
 		}
-	}
-	if n == 0 {
-		return nil
-	}
-	ws.scores = resize(ws.scores, n)
-	if err := ws.sc.ScoreBatch(ws.rows, n, ws.scores); err != nil {
-		return fmt.Errorf("score: %w", err)
-	}
-	i := 0
-	for _, ev := range evs {
-		if ev.Kind != FlowEnd {
+		if len(ws.batch) == 0 {
 			continue
 		}
-		ev.Score, ev.Scored = ws.scores[i], true
-		i++
-		id := ev.Record.FlowID
-		delete(ws.scoredAt, id)
-		if ws.alerted[id] {
-			ev.AlertedBefore = true
-			delete(ws.alerted, id)
-		} else if ev.Score >= ws.opt.Threshold {
-			ev.Alert = true
+		ws.scores = resize(ws.scores, len(ws.batch))
+		if err := ws.sc.ScoreBatch(ws.rows, len(ws.batch), ws.scores); err != nil {
+			return fmt.Errorf("score: %w", err)
+		}
+		for i, ev := range ws.batch {
+			ev.Score, ev.Scored = ws.scores[i], true
+			id := ev.Record.FlowID
+			delete(ws.scoredAt, id)
+			if ws.alerted[id] {
+				ev.AlertedBefore = true
+				delete(ws.alerted, id)
+			} else if ev.Score >= ws.opt.Threshold {
+				ev.Alert = true
+			}
 		}
 	}
 	return nil
