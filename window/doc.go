@@ -61,13 +61,15 @@
 // less than the exact count reached before the switch. The Exact column
 // is 0 when any figure of the row came from a sketch.
 //
-// A grouping holds at most Options.GroupBudget exact entries (262,144 by
-// default: one per group plus its members; a sketch counts 400). Past the
-// budget it keeps only the groups whose key hash starts with k zero bits,
-// k rising one at a time until it fits, so a scan from millions of spoofed
-// sources costs bounded memory. The group statistics are then computed
-// over that uniform 2^-k sample of groups (the _sample column): the mean
-// and percentiles are estimates over all groups and the max is the largest
-// sampled group, a lower bound. Every group that stays in the sample is
-// counted completely.
+// A grouping holds about Options.GroupBudget exact entries (65,536 by
+// default: one per group plus its members; a sketch counts 400), and a
+// group's members switch to a sketch past a quarter of the budget. Past
+// the budget the grouping keeps only the groups whose key hash starts with
+// k zero bits, k rising one at a time until it fits (plus the 8 largest
+// groups at each such step), so a scan from millions of spoofed sources
+// costs bounded memory: about 20 MB per window in the test of a million
+// sources. The mean and percentiles are then computed over that uniform
+// 2^-k sample of groups (the _sample column) and estimate those over all
+// groups; the max is over every group kept, a lower bound. Every group that
+// stays in the sample is counted completely.
 package window

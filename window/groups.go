@@ -7,7 +7,7 @@ import (
 
 // DefaultGroupBudget bounds the exact entries (group members, plus one per
 // group) a grouping holds in one window before it samples groups.
-const DefaultGroupBudget = 1 << 18
+const DefaultGroupBudget = 1 << 16
 
 // GroupStats summarises the sizes of the groups of one grouping in a
 // window: max, mean and percentiles (numpy's linear interpolation).
@@ -16,8 +16,9 @@ type GroupStats struct {
 	// SampleRate is the share of groups the figures are computed over: 1
 	// when every group was kept, 2^-k once the memory budget made the
 	// grouping keep only groups whose key hash starts with k zero bits.
-	// Below 1, Max is the largest sampled group (a lower bound) and the
-	// others estimate the figures over all groups.
+	// Below 1, the mean and percentiles are computed over the sample and
+	// estimate those over all groups; Max is the largest group kept (the
+	// sample plus the largest groups when sampling began), a lower bound.
 	SampleRate float64
 	// Exact is set when every sampled group was counted exactly.
 	Exact bool
@@ -28,6 +29,10 @@ type group struct {
 	n uint64
 }
 
+// protectedGroups is how many of the largest groups a grouping keeps when
+// it samples, so a flood's victim or a scanner is not sampled away.
+const protectedGroups = 8
+
 // grouping tracks group sizes: distinct members per group, or flows per
 // group when counting. Groups are sampled by key hash (the same groups
 // stay in the sample as it shrinks, so a kept group's size is complete).
@@ -37,19 +42,36 @@ type grouping struct {
 	level    uint
 	cost     int
 	budget   int
-	limit    int
+	// limit is the exact members a group holds; below the budget, so one
+	// huge group turns into a sketch before it could fill the budget.
+	limit int
 }
 
 func newGrouping(counting bool, budget, limit int) grouping {
-	return grouping{counting: counting, groups: make(map[uint64]*group), budget: budget, limit: limit}
+	return grouping{counting: counting, groups: make(map[uint64]*group), budget: budget, limit: min(limit, max(budget/4, 1))}
+}
+
+// sampled says whether a group key is in the hash sample.
+func (g *grouping) sampled(key uint64) bool { return g.level == 0 || key>>(64-g.level) == 0 }
+
+// size is a group's size, a sketch's counted by the exact count it
+// started from (cheap, for ranking).
+func (g *grouping) size(grp *group) int {
+	switch {
+	case g.counting:
+		return int(min(grp.n, 1<<62))
+	case grp.d.hll != nil:
+		return grp.d.floor
+	}
+	return grp.d.cost()
 }
 
 func (g *grouping) add(key, member uint64) {
-	if g.level > 0 && key>>(64-g.level) != 0 {
-		return
-	}
 	grp := g.groups[key]
 	if grp == nil {
+		if !g.sampled(key) {
+			return
+		}
 		grp = &group{}
 		g.groups[key] = grp
 		g.cost++
@@ -59,10 +81,39 @@ func (g *grouping) add(key, member uint64) {
 	} else {
 		g.cost += grp.d.add(member, g.limit)
 	}
+	if g.cost > g.budget {
+		g.shrink()
+	}
+}
+
+// shrink halves the sample until the grouping fits its budget, keeping
+// the largest groups whatever their hash.
+func (g *grouping) shrink() {
+	var top [protectedGroups]uint64
+	var topSize [protectedGroups]int
+	n := 0
+	for k, grp := range g.groups {
+		sz := g.size(grp)
+		if n < protectedGroups {
+			top[n], topSize[n] = k, sz
+			n++
+			continue
+		}
+		least := 0
+		for i := 1; i < n; i++ {
+			if topSize[i] < topSize[least] {
+				least = i
+			}
+		}
+		if sz > topSize[least] {
+			top[least], topSize[least] = k, sz
+		}
+	}
+	keep := top[:n]
 	for g.cost > g.budget && g.level < 63 {
 		g.level++
 		for k, grp := range g.groups {
-			if k>>(64-g.level) != 0 {
+			if !g.sampled(k) && !slices.Contains(keep, k) {
 				g.cost -= grp.d.cost() + 1
 				delete(g.groups, k)
 			}
@@ -70,17 +121,23 @@ func (g *grouping) add(key, member uint64) {
 	}
 }
 
+// stats computes the figures: max over every group kept, the rest over
+// the hash sample alone so they stay unbiased.
 func (g *grouping) stats(scratch []float64) (GroupStats, []float64) {
 	s := GroupStats{SampleRate: math.Ldexp(1, -int(g.level)), Exact: true}
 	sizes := scratch[:0]
-	for _, grp := range g.groups {
-		if g.counting {
-			sizes = append(sizes, float64(grp.n))
-			continue
+	for k, grp := range g.groups {
+		n := float64(grp.n)
+		if !g.counting {
+			var exact bool
+			n, exact = grp.d.count()
+			n = math.Round(n)
+			s.Exact = s.Exact && exact
 		}
-		n, exact := grp.d.count()
-		sizes = append(sizes, math.Round(n))
-		s.Exact = s.Exact && exact
+		s.Max = max(s.Max, n)
+		if g.sampled(k) {
+			sizes = append(sizes, n)
+		}
 	}
 	if len(sizes) == 0 {
 		return s, sizes
@@ -90,7 +147,6 @@ func (g *grouping) stats(scratch []float64) (GroupStats, []float64) {
 	for _, v := range sizes {
 		sum += v
 	}
-	s.Max = sizes[len(sizes)-1]
 	s.Mean = sum / float64(len(sizes))
 	s.P25 = Percentile(sizes, 0.25)
 	s.P50 = Percentile(sizes, 0.50)
