@@ -25,6 +25,11 @@ type dirAcc struct {
 	flags                   [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
 	initWin                 int32     // -1 until the first TCP packet
 	bulk                    bulkAcc
+	// Transport (L4) header bytes alone, and their per-packet minimum,
+	// as CICFlowMeter's Fwd Header Length and Fwd Seg Size Min count them.
+	l4Header    uint64
+	minL4Header int32   // -1 until the first packet
+	paySize     moments // transport payload lengths, one per packet
 }
 
 // bulkAcc follows CICFlowMeter's bulk definition: at least four
@@ -73,14 +78,15 @@ func (a *Accumulator) reset(p *decode.Packet, samples []sample, maxKeep int) {
 		firstTS: p.Timestamp, lastTS: p.Timestamp, icmpType: -1, icmpCode: -1,
 		activeStart: p.Timestamp, activeEnd: p.Timestamp, subflows: 1, sfLast: p.Timestamp}
 	a.dir[0].initWin, a.dir[1].initWin = -1, -1
+	a.dir[0].minL4Header, a.dir[1].minL4Header = -1, -1
 	if p.Proto == 1 || p.Proto == 58 {
 		a.icmpType, a.icmpCode = int16(p.ICMPType), int16(p.ICMPCode)
 	}
 }
 
-// add folds one packet in. activity is the active/idle threshold (ns).
-// It returns true when the sample buffer is full and needs to grow.
-func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64) {
+// add folds one packet in. activity is the active/idle threshold (ns);
+// l4 is the packet's transport header length in bytes.
+func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int) {
 	ts := p.Timestamp
 	d := &a.dir[dir]
 	size := float64(p.WireLen)
@@ -112,6 +118,11 @@ func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64) {
 	if p.PayloadLen > 0 {
 		d.payloadPackets++
 	}
+	d.l4Header += uint64(l4)
+	if d.minL4Header < 0 || int32(l4) < d.minL4Header {
+		d.minL4Header = int32(l4)
+	}
+	d.paySize.add(float64(p.PayloadLen))
 	d.size.add(size)
 	if first {
 		d.first = ts

@@ -28,7 +28,7 @@ type Column struct {
 
 // Version names the feature set. Models record it; bump it whenever a
 // definition changes so old models are refused rather than fed garbage.
-const Version = "flowclass-features/1"
+const Version = "flowclass-features/2"
 
 // Config chooses the configurable parts of the feature set.
 type Config struct {
@@ -205,6 +205,44 @@ func NewSchema(cfg Config) (*Schema, error) {
 		value: func(c *calc) float64 { return ratio(c.bytes(2), c.bytes(1)) }})
 	in(Feature{Name: "down_up_payload_ratio", Family: "volume", Unit: "ratio", Definition: "dst2src_payload_bytes / src2dst_payload_bytes; 0 when the forward direction carried no payload.", Peers: "",
 		value: func(c *calc) float64 { return ratio(c.payload(2), c.payload(1)) }})
+	// Transport header bytes and payload sizes per direction: what
+	// CICFlowMeter's header-length and packet-length columns measure.
+	for d := 1; d < 3; d++ {
+		d := d
+		in(Feature{Name: dirNames[d] + "_l4_header_bytes", Family: "volume", Unit: "bytes", Definition: "Transport header bytes alone (TCP header with options, 8 per UDP or ICMP packet, 12 per SCTP packet) in " + dirWords[d] + ".",
+			Peers: peer(d, "Fwd Header Length", "Bwd Header Length", ""),
+			value: func(c *calc) float64 { return float64(c.acc.dir[d-1].l4Header) }})
+	}
+	in(Feature{Name: "src2dst_min_l4_header_bytes", Family: "volume", Unit: "bytes", Definition: "Smallest transport header of a forward packet; -1 without one.", Peers: "CIC Fwd Seg Size Min",
+		value: func(c *calc) float64 { return float64(c.acc.dir[0].minL4Header) }})
+	for d := 1; d < 3; d++ {
+		d := d
+		for _, st := range []string{"min", "max", "mean", "stddev"} {
+			st := st
+			cic := capital(st)
+			if st == "stddev" {
+				cic = "Std"
+			}
+			in(Feature{Name: dirNames[d] + "_" + st + "_payload_ps", Family: "distribution", Unit: "bytes",
+				Definition: fmt.Sprintf("%s of the transport payload lengths of the packets of %s (0 for packets without payload; 0 without packets).", capital(statDefs[st]), dirWords[d]),
+				Peers:      peer(d, "Fwd Packet Length "+cic, "Bwd Packet Length "+cic, ""),
+				value: func(c *calc) float64 {
+					m := &c.acc.dir[d-1].paySize
+					if m.n == 0 {
+						return 0
+					}
+					switch st {
+					case "min":
+						return m.min
+					case "max":
+						return m.max
+					case "mean":
+						return m.sum / m.n
+					}
+					return math.Sqrt(m.variance())
+				}})
+		}
+	}
 
 	// Distributions.
 	series := []struct {
