@@ -46,6 +46,8 @@ type Config struct {
 	Explain    int
 	Quiet      bool
 	NoProgress bool
+	Windows    string
+	Window     time.Duration
 
 	IdleTimeout     time.Duration
 	ActiveTimeout   time.Duration
@@ -81,6 +83,8 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.IntVar(&c.Explain, "explain", 3, "features named in each alert's reason (0 for none)")
 	fs.BoolVarP(&c.Quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&c.NoProgress, "no-progress", false, "never draw the progress bar")
+	fs.StringVar(&c.Windows, "windows", "", "write per-window traffic statistics (flows, distinct addresses and ports, TCP states, group sizes) to CSV `file`")
+	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the --windows windows in packet time")
 
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "expire a flow after this long without packets (packet time)")
 	fs.DurationVar(&c.ActiveTimeout, "active-timeout", flow.DefaultActiveTimeout, "expire a flow this long after its first packet (packet time)")
@@ -198,6 +202,10 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		return exitError, err
 	}
 	alerts := newAlertWriter(alertsTo, c.JSON, scorer.Clone(), c.Explain, schema)
+	windows, closeWindows, err := c.openWindows(schema)
+	if err != nil {
+		return exitError, err
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -256,6 +264,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		if ev.Kind == meter.FlowEnd && out != nil && writeErr == nil {
 			writeErr = out.write(ev, threshold)
 		}
+		if ev.Kind == meter.FlowEnd {
+			windows.Add(&ev.Record)
+		}
 	})
 	bar.finish()
 	if err := alerts.flush(); err != nil && alertErr == nil {
@@ -268,6 +279,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		if err := closeOut(); err != nil && writeErr == nil {
 			writeErr = err
 		}
+	}
+	if err := closeWindows(); err != nil && writeErr == nil {
+		writeErr = err
 	}
 	if !c.Quiet {
 		fmt.Fprint(stderr, summary(sum, modelName, threshold))
