@@ -46,6 +46,13 @@ func NewCSVWriter(w io.Writer, extra ...string) *CSVWriter {
 	return c
 }
 
+// SkipHeader leaves the header out, for rows appended to a file that has
+// one already.
+func (c *CSVWriter) SkipHeader() {
+	c.header = true
+	c.buf = c.buf[:0]
+}
+
 // Write writes one row. The header goes out with the first row, or at
 // Flush when there are none.
 func (c *CSVWriter) Write(s *Stats, extra ...string) error {
