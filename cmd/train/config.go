@@ -49,6 +49,8 @@ type Config struct {
 	ActiveTimeout   time.Duration
 	ActivityTimeout time.Duration
 	SPLT            int
+	WindowsCSV      string
+	Window          time.Duration
 }
 
 // BindFlags registers the flags on fs and returns the config they fill.
@@ -93,6 +95,8 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.DurationVar(&c.ActiveTimeout, "active-timeout", flow.DefaultActiveTimeout, "flow active timeout (packet time)")
 	fs.DurationVar(&c.ActivityTimeout, "activity-timeout", time.Duration(features.DefaultActivityTimeout), "gap that splits active and idle periods")
 	fs.IntVar(&c.SPLT, "splt", features.DefaultSPLT, "early packets described per flow (0 to 255)")
+	fs.StringVar(&c.WindowsCSV, "windows-csv", "", "write per-window traffic statistics of each capture (a source column names it) to CSV `file`")
+	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the --windows-csv windows in packet time")
 	return c
 }
 
@@ -155,8 +159,10 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 		return fmt.Errorf("no training data: give --benign and --malicious captures, --manifest, or --from-csv")
 	case sources > 1:
 		return fmt.Errorf("give captures (--benign/--malicious), --manifest or --from-csv, not several")
-	case c.Model == "" && c.CSV == "":
+	case c.Model == "" && c.CSV == "" && c.WindowsCSV == "":
 		return fmt.Errorf("nothing to write: give -o MODEL to train, --csv FILE to export, or both")
+	case c.WindowsCSV != "" && c.FromCSV != "":
+		return fmt.Errorf("--windows-csv needs captures, not --from-csv")
 	case c.WeightBy != "capture" && c.WeightBy != "flow":
 		return fmt.Errorf("--weight-by %q: must be capture or flow", c.WeightBy)
 	case c.EvalMetric != "auc" && c.EvalMetric != "logloss":
@@ -168,7 +174,7 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 	}
 	// Find an output folder that cannot exist before extracting and
 	// training, which can take long, rather than when writing at the end.
-	for _, out := range []struct{ flag, path string }{{"-o", c.Model}, {"--csv", c.CSV}} {
+	for _, out := range []struct{ flag, path string }{{"-o", c.Model}, {"--csv", c.CSV}, {"--windows-csv", c.WindowsCSV}} {
 		if out.path == "" {
 			continue
 		}
@@ -294,6 +300,12 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 			return nil, nil, err
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", c.CSV)
+	}
+	if c.WindowsCSV != "" {
+		if err := writeWindows(c.WindowsCSV, caps, schema, fc, c.BPF, c.Window); err != nil {
+			return nil, nil, err
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", c.WindowsCSV)
 	}
 	if t.rows() == 0 {
 		return nil, nil, fmt.Errorf("the captures hold no IP flows to learn from")
