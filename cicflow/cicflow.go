@@ -180,7 +180,7 @@ func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte 
 	pf, pb := v(fPayload), v(bPayload)
 	num := func(x float64) {
 		dst = append(dst, ',')
-		dst = features.AppendNumber(dst, clean(x))
+		dst = appendNumber(dst, clean(x))
 	}
 	us := func(ms float64) { num(math.Round(ms*1e6) / 1e3) } // to the ns, then µs
 	usStd := func(ms, k float64) { us(sampleStd(ms, k)) }
@@ -326,6 +326,16 @@ func perSecond(n, durNS float64) float64 {
 		return 0
 	}
 	return n / (durNS / 1e9)
+}
+
+// appendNumber writes integers without a decimal point and other values
+// in the shortest form that reads back exactly, never in exponent form
+// (3756384.75, not 3.75638475e+06), as CICFlowMeter's CSVs hold them.
+func appendNumber(b []byte, v float64) []byte {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.AppendInt(b, int64(v), 10)
+	}
+	return strconv.AppendFloat(b, v, 'f', -1, 64)
 }
 
 func ratio(a, b float64) float64 {

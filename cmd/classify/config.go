@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/cicflow"
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/meter"
@@ -42,6 +43,7 @@ type Config struct {
 
 	Output     string
 	Format     string
+	Columns    string
 	JSON       bool
 	Explain    int
 	Quiet      bool
@@ -79,6 +81,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 
 	fs.StringVarP(&c.Output, "output", "o", "", "write every scored flow to `file` (- for stdout)")
 	fs.StringVar(&c.Format, "format", "", "format of -o: csv or jsonl (default: from the file name, else csv)")
+	fs.StringVar(&c.Columns, "columns", "flowclass", "columns of a CSV -o: flowclass (ours) or cic (CICFlowMeter's, predicted label in Label, then Score; see docs/CIC.md)")
 	fs.BoolVar(&c.JSON, "json", false, "print alerts as JSON lines shaped like Suricata EVE alerts")
 	fs.IntVar(&c.Explain, "explain", 3, "features named in each alert's reason (0 for none)")
 	fs.BoolVarP(&c.Quiet, "quiet", "q", false, "print no summary")
@@ -153,6 +156,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	}
 	if c.Workers < 1 || c.Workers > 256 {
 		return exitError, fmt.Errorf("--workers %d: must be 1 to 256", c.Workers)
+	}
+	if c.Columns != "flowclass" && c.Columns != "cic" {
+		return exitError, fmt.Errorf("--columns %q: must be flowclass or cic", c.Columns)
 	}
 	if c.User != "" && c.Interface == "" {
 		return exitError, fmt.Errorf("--user only applies to live capture (-i)")
@@ -401,6 +407,16 @@ func (c *Config) openOutput(schema *features.Schema, stdout io.Writer) (flowWrit
 	if format != "csv" && format != "jsonl" {
 		return nil, nil, fmt.Errorf("--format %q: must be csv or jsonl", c.Format)
 	}
+	if c.Columns == "cic" && format != "csv" {
+		return nil, nil, fmt.Errorf("--columns cic: CICFlowMeter's columns are CSV; -o %s is %s", c.Output, format)
+	}
+	var cicOut *cicflow.CSVWriter
+	if c.Columns == "cic" {
+		// Before the file is created, so a bad schema leaves nothing behind.
+		if _, err := cicflow.New(schema); err != nil {
+			return nil, nil, err
+		}
+	}
 	var w io.Writer = stdout
 	closeFile := func() error { return nil }
 	if c.Output != "-" {
@@ -426,6 +442,20 @@ func (c *Config) openOutput(schema *features.Schema, stdout io.Writer) (flowWrit
 			return closeFile()
 		}, nil
 	}
+	if c.Columns == "cic" {
+		var err error
+		if cicOut, err = cicflow.NewCSVWriter(w, schema, "Score"); err != nil {
+			closeFile()
+			return nil, nil, err
+		}
+		return &cicFlowWriter{w: cicOut}, func() error {
+			if err := cicOut.Flush(); err != nil {
+				closeFile()
+				return fmt.Errorf("-o %s: %w", c.Output, err)
+			}
+			return closeFile()
+		}, nil
+	}
 	cw, err := features.NewCSVWriter(w, schema, "score", "predicted")
 	if err != nil {
 		return nil, nil, err
@@ -438,6 +468,22 @@ func (c *Config) openOutput(schema *features.Schema, stdout io.Writer) (flowWrit
 		}
 		return closeFile()
 	}, nil
+}
+
+// cicFlowWriter writes CICFlowMeter's columns with the predicted label in
+// Label and the score after it.
+type cicFlowWriter struct {
+	w   *cicflow.CSVWriter
+	buf []byte
+}
+
+func (c *cicFlowWriter) write(ev *meter.Event, threshold float64) error {
+	c.buf = features.AppendNumber(c.buf[:0], ev.Score)
+	pred := "benign"
+	if ev.Score >= threshold {
+		pred = "malicious"
+	}
+	return c.w.Write(&ev.Record, pred, string(c.buf))
 }
 
 type csvFlowWriter struct {

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/flowclass/flowclass/cicflow"
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/model/gbdt"
@@ -19,6 +20,7 @@ type Config struct {
 	Manifest          string
 	Labels            string
 	CSV               string
+	Columns           string
 	FromCSV           string
 	Model             string
 	ImportXGBoost     string
@@ -65,6 +67,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.BPF, "bpf", "", "only meter packets matching this tcpdump-style `filter`")
 
 	fs.StringVar(&c.CSV, "csv", "", "write every flow with features, label and source to `file`")
+	fs.StringVar(&c.Columns, "columns", "flowclass", "columns of --csv: flowclass (ours) or cic (CICFlowMeter's, Label benign/malicious; see docs/CIC.md)")
 	fs.StringVar(&c.FromCSV, "from-csv", "", "train from a labelled flow CSV `file` instead of captures")
 	fs.StringVarP(&c.Model, "output", "o", "", "write the trained model to `file`")
 	fs.StringVar(&c.ImportXGBoost, "import-xgboost", "", "convert an XGBoost JSON model `file` into a model file (-o)")
@@ -171,6 +174,8 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 		return fmt.Errorf("--holdout-fraction %v: must be between 0 and 1", c.Holdout)
 	case c.SPLT < 0 || c.SPLT > features.MaxSPLT:
 		return fmt.Errorf("--splt %d: must be 0 to %d", c.SPLT, features.MaxSPLT)
+	case c.Columns != "flowclass" && c.Columns != "cic":
+		return fmt.Errorf("--columns %q: must be flowclass or cic", c.Columns)
 	}
 	// Find an output folder that cannot exist before extracting and
 	// training, which can take long, rather than when writing at the end.
@@ -256,7 +261,11 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 		}
 	}
 	fc := flow.Config{IdleTimeout: c.IdleTimeout, ActiveTimeout: c.ActiveTimeout}
-	results, err := extractAll(caps, schema, fc, c.BPF, rules, c.CSV != "", newProgress())
+	csvCols := ""
+	if c.CSV != "" {
+		csvCols = c.Columns
+	}
+	results, err := extractAll(caps, schema, fc, c.BPF, rules, csvCols, newProgress())
 	if err != nil {
 		return nil, nil, err
 	}
@@ -296,7 +305,7 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 	fmt.Fprintf(stderr, "extracted %d flows (%d benign, %d malicious) from %d captures; packets %d, skipped %d\n",
 		t.rows(), count(t.y, benign), count(t.y, malicious), len(caps), total.Read, total.SkippedTotal())
 	if c.CSV != "" {
-		if err := writeCSV(c.CSV, schema, results); err != nil {
+		if err := writeCSV(c.CSV, c.Columns, schema, results); err != nil {
 			return nil, nil, err
 		}
 		fmt.Fprintf(stderr, "wrote %s\n", c.CSV)
@@ -313,12 +322,38 @@ func (c *Config) extract(schema *features.Schema, stderr io.Writer) (*table, []d
 	return t, prov, nil
 }
 
-func writeCSV(path string, schema *features.Schema, results []captureResult) error {
+// rowWriter writes --csv rows in one column set.
+type rowWriter interface {
+	row(r *features.Record, label, source string) error
+	Flush() error
+}
+
+type ourRows struct{ *features.CSVWriter }
+
+func (o ourRows) row(r *features.Record, label, source string) error {
+	return o.Write(r, label, source)
+}
+
+// cicRows keeps CICFlowMeter's header exact: no source column.
+type cicRows struct{ *cicflow.CSVWriter }
+
+func (c cicRows) row(r *features.Record, label, _ string) error { return c.Write(r, label) }
+
+func newRowWriter(columns string, w io.Writer, schema *features.Schema) (rowWriter, error) {
+	if columns == "cic" {
+		cw, err := cicflow.NewCSVWriter(w, schema)
+		return cicRows{cw}, err
+	}
+	cw, err := features.NewCSVWriter(w, schema, "label", "source")
+	return ourRows{cw}, err
+}
+
+func writeCSV(path, columns string, schema *features.Schema, results []captureResult) error {
 	f, err := os.Create(path)
 	if err != nil {
 		return fmt.Errorf("--csv: %w", err)
 	}
-	w, err := features.NewCSVWriter(f, schema, "label", "source")
+	w, err := newRowWriter(columns, f, schema)
 	if err == nil {
 		err = w.Flush()
 	}

@@ -46,7 +46,7 @@ type captureResult struct {
 // extractAll meters every capture, using all cores, each capture on its
 // own (its flows end with it). Rows come back in capture order so the
 // output does not depend on scheduling.
-func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, wantCSV bool, progress *progressLine) ([]captureResult, error) {
+func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, csvCols string, progress *progressLine) ([]captureResult, error) {
 	inputs := schema.ModelInputs()
 	idx := make([]int, len(inputs))
 	for i, n := range inputs {
@@ -62,7 +62,7 @@ func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf st
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				results[i] = extractOne(caps[i], schema, fc, bpf, rules, idx, wantCSV)
+				results[i] = extractOne(caps[i], schema, fc, bpf, rules, idx, csvCols)
 				done.Add(1)
 				packets.Add(results[i].packets)
 				flows.Add(uint64(results[i].flows[0] + results[i].flows[1]))
@@ -84,13 +84,14 @@ func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf st
 	return results, nil
 }
 
-func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, idx []int, wantCSV bool) captureResult {
+// csvCols is the --csv column set, empty for no CSV.
+func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string, rules []rule, idx []int, csvCols string) captureResult {
 	res := captureResult{cap: c}
 	var buf bytes.Buffer
-	var w *features.CSVWriter
-	if wantCSV {
+	var w rowWriter
+	if csvCols != "" {
 		var err error
-		if w, err = features.NewCSVWriter(&buf, schema, "label", "source"); err != nil {
+		if w, err = newRowWriter(csvCols, &buf, schema); err != nil {
 			res.err = err
 			return res
 		}
@@ -108,7 +109,7 @@ func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string,
 			res.x = append(res.x, r.Values[i])
 		}
 		if w != nil {
-			w.Write(r, labelNames[label], c.Path)
+			w.row(r, labelNames[label], c.Path)
 		}
 	}, 1, 1)
 	var m meter.Matcher
