@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowclass/flowclass/features"
@@ -155,10 +156,24 @@ func New(schema *features.Schema) (*Writer, error) {
 	return w, nil
 }
 
+// numeric is the number of numeric columns, Flow Duration to Idle Min.
+const numeric = 76
+
+// firstNumeric is Flow Duration's position in the header.
+const firstNumeric = 7
+
+// timeColumn marks the numeric columns that are times, written in µs
+// rounded to the nanosecond.
+var timeColumn = func() (t [numeric]bool) {
+	for i, c := range columns[firstNumeric : firstNumeric+numeric] {
+		t[i] = c == "Flow Duration" || strings.Contains(c, "IAT") || strings.HasPrefix(c, "Active") || strings.HasPrefix(c, "Idle")
+	}
+	return t
+}()
+
 // AppendRow appends r's CIC columns, comma-separated, ending with label
 // in the Label column; no newline.
 func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte {
-	v := func(i int) float64 { return r.Values[w.idx[i]] }
 	dst = appendFlowID(dst, r)
 	dst = append(dst, ',')
 	dst = r.Src.AppendTo(dst)
@@ -173,17 +188,27 @@ func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte 
 	dst = append(dst, ',')
 	// CICFlowMeter truncates the start to the millisecond before formatting.
 	dst = time.UnixMilli(r.First/1e6).UTC().AppendFormat(dst, TimeLayout)
+	var v [numeric]float64
+	w.numbers(&v, r)
+	for _, x := range v {
+		dst = append(dst, ',')
+		dst = appendNumber(dst, x)
+	}
+	dst = append(dst, ',')
+	return appendField(dst, label)
+}
 
+// numbers computes the numeric columns in header order.
+func (w *Writer) numbers(out *[numeric]float64, r *features.Record) {
+	v := func(i int) float64 { return r.Values[w.idx[i]] }
 	durNS := float64(max(r.Last-r.First, 0))
 	np, nb := v(fPackets), v(bPackets)
 	n := np + nb
 	pf, pb := v(fPayload), v(bPayload)
-	num := func(x float64) {
-		dst = append(dst, ',')
-		dst = appendNumber(dst, clean(x))
-	}
-	us := func(ms float64) { num(math.Round(ms*1e6) / 1e3) } // to the ns, then µs
-	usStd := func(ms, k float64) { us(sampleStd(ms, k)) }
+	k := 0
+	num := func(x float64) { out[k] = clean(x); k++ }
+	us := func(ms float64) { num(ms * 1e3) }
+	usStd := func(ms, cnt float64) { us(sampleStd(ms, cnt)) }
 
 	num(durNS / 1e3)
 	num(np)
@@ -277,8 +302,13 @@ func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte 
 	us(v(idleStd))
 	us(v(idleMax))
 	us(v(idleMin))
-	dst = append(dst, ',')
-	return appendField(dst, label)
+	// Times to the nanosecond: ms × 1000 leaves binary noise
+	// (1999.9999999999998) in the last digits.
+	for i := range out {
+		if timeColumn[i] {
+			out[i] = math.Round(out[i]*1e3) / 1e3
+		}
+	}
 }
 
 // appendFlowID builds CICFlowMeter's flow id: the two ends in the order
