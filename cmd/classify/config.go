@@ -18,6 +18,7 @@ import (
 	"github.com/flowclass/flowclass/cicflow"
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/internal/cli"
 	"github.com/flowclass/flowclass/meter"
 	"github.com/flowclass/flowclass/model"
 	"github.com/flowclass/flowclass/model/embedded"
@@ -115,9 +116,7 @@ Meters bidirectional flows, scores each one with a gradient-boosted model
 (the embedded default unless --model) as it expires, and prints an alert
 line for every flow scored at or above the threshold.
 
-Flags:
-%s
-Exit codes: 0 done; 1 bad usage, bad input or a failed capture; %d alerts
+%sExit codes: 0 done; 1 bad usage, bad input or a failed capture; %d alerts
 were raised and --fail-on-alert was given.
 
 Examples:
@@ -125,7 +124,17 @@ Examples:
   classify -r capture.pcap -o flows.csv --json > alerts.json
   classify -r a.pcap -r b.pcapng --bpf 'not port 53' --model mine.json
   sudo classify -i eth0 --user nobody
-`, fs.FlagUsages(), exitAlerts)
+  classify -r capture.pcap -o flows.csv --columns cic --windows windows.csv
+`, cli.Usage(fs, flagGroups), exitAlerts)
+}
+
+var flagGroups = []cli.Group{
+	{Title: "Input", Flags: []string{"read", "interface", "bpf"}},
+	{Title: "Model and alerts", Flags: []string{"model", "threshold", "json", "explain", "rescore-interval", "rescore-packets", "fail-on-alert"}},
+	{Title: "Output", Flags: []string{"output", "format", "columns", "windows", "window", "quiet", "no-progress", "fail-on-truncated"}},
+	{Title: "Flows", Flags: []string{"idle-timeout", "active-timeout", "activity-timeout", "max-flows", "splt", "workers"}},
+	{Title: "Live capture", Flags: []string{"snaplen", "promisc", "user"}},
+	{Title: "Other", Flags: []string{"version", "cpuprofile", "help"}},
 }
 
 // Run does the work the flags describe and returns the exit code.

@@ -10,6 +10,7 @@ import (
 	"github.com/flowclass/flowclass/cicflow"
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/internal/cli"
 	"github.com/flowclass/flowclass/model/gbdt"
 	"github.com/spf13/pflag"
 )
@@ -109,14 +110,20 @@ func usage(fs *pflag.FlagSet) {
 Extracts flows from labelled captures, exports them as CSV, fits a
 gradient-boosted model and evaluates it on whole held-out captures.
 
-Flags:
-%s
-Examples:
+%sExamples:
   train --benign captures/benign --malicious captures/attacks -o model.json --report out/
   train --manifest datasets/MANIFEST.tsv --csv flows.csv            # export only
   train --from-csv flows.csv -o model.json                           # train from a CSV
   train --import-xgboost xgb.json -o model.json                      # bring an XGBoost model
-`, fs.FlagUsages())
+`, cli.Usage(fs, flagGroups))
+}
+
+var flagGroups = []cli.Group{
+	{Title: "Labelled input", Flags: []string{"benign", "malicious", "manifest", "labels", "from-csv", "bpf"}},
+	{Title: "Output", Flags: []string{"output", "csv", "columns", "windows-csv", "window", "report", "import-xgboost"}},
+	{Title: "Evaluation", Flags: []string{"holdout-fraction", "folds", "threshold-for", "weight-by", "seed", "refit", "no-baseline"}},
+	{Title: "Model", Flags: []string{"rounds", "learning-rate", "max-depth", "max-leaves", "min-child-weight", "min-samples-leaf", "lambda", "subsample", "colsample", "early-stopping", "eval-metric", "scale-pos-weight"}},
+	{Title: "Flows", Flags: []string{"idle-timeout", "active-timeout", "activity-timeout", "splt"}},
 }
 
 func (c *Config) params() gbdt.Params {
