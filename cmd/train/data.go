@@ -66,7 +66,7 @@ func extractAll(caps []labelled, schema *features.Schema, fc flow.Config, bpf st
 				done.Add(1)
 				packets.Add(results[i].packets)
 				flows.Add(uint64(results[i].flows[0] + results[i].flows[1]))
-				progress.show(fmt.Sprintf("captures %d/%d, packets %d, flows %d", done.Load(), len(caps), packets.Load(), flows.Load()))
+				progress.show(fmt.Sprintf("captures %d/%d, packets %d, flows %d, %.0f packets/s", done.Load(), len(caps), packets.Load(), flows.Load(), progress.rate(packets.Load())))
 			}
 		}()
 	}
@@ -162,6 +162,14 @@ func (p *progressLine) show(s string) {
 	}
 	p.last = time.Now()
 	fmt.Fprintf(os.Stderr, "\r\033[K%s (%.1fs)", s, time.Since(p.start).Seconds())
+}
+
+// rate is n per second since the line was created.
+func (p *progressLine) rate(n uint64) float64 {
+	if p == nil {
+		return 0
+	}
+	return float64(n) / max(time.Since(p.start).Seconds(), 1e-3)
 }
 
 func (p *progressLine) done() {
