@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -371,6 +372,9 @@ func (c *Config) openLive() (*capture.Live, error) {
 		}
 	}
 	l, err := capture.OpenLive(c.Interface, opts)
+	if errors.Is(err, capture.ErrNoSuchInterface) {
+		return nil, fmt.Errorf("%w (list this machine's interfaces with `ip link`)", err)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -575,6 +579,5 @@ func warnings(s meter.Summary) string {
 
 // versionLine is --version's output.
 func versionLine() string {
-	v, commit := buildInfo()
-	return fmt.Sprintf("classify %s (commit %s, %s)\nfeature set %s\nembedded model: %s", v, commit, runtime.Version(), features.Version, embedded.DefaultIdentity())
+	return fmt.Sprintf("%s\nfeature set %s\nembedded model: %s", cli.VersionLine("classify"), features.Version, embedded.DefaultIdentity())
 }

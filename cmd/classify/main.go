@@ -8,14 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"runtime/debug"
 
 	"github.com/spf13/pflag"
 )
-
-// version and commit are set at build time with
-// -ldflags "-X main.version=... -X main.commit=...".
-var version, commit string
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -53,28 +48,4 @@ func runSafely(cfg *Config) (code int, err error) {
 		}
 	}()
 	return cfg.Run(os.Stdout, os.Stderr)
-}
-
-func buildInfo() (string, string) {
-	v, c := version, commit
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		if v == "" && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			v = bi.Main.Version
-		}
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" && c == "" {
-				c = s.Value
-				if len(c) > 12 {
-					c = c[:12]
-				}
-			}
-		}
-	}
-	if v == "" {
-		v = "devel"
-	}
-	if c == "" {
-		c = "unknown"
-	}
-	return v, c
 }

@@ -54,6 +54,7 @@ type Config struct {
 	SPLT            int
 	WindowsCSV      string
 	Window          time.Duration
+	Version         bool
 }
 
 // BindFlags registers the flags on fs and returns the config they fill.
@@ -99,6 +100,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.DurationVar(&c.ActiveTimeout, "active-timeout", flow.DefaultActiveTimeout, "flow active timeout (packet time)")
 	fs.DurationVar(&c.ActivityTimeout, "activity-timeout", time.Duration(features.DefaultActivityTimeout), "gap that splits active and idle periods")
 	fs.IntVar(&c.SPLT, "splt", features.DefaultSPLT, "early packets described per flow (0 to 255)")
+	fs.BoolVarP(&c.Version, "version", "V", false, "print version, commit, Go version and feature set")
 	fs.StringVar(&c.WindowsCSV, "windows-csv", "", "write per-window traffic statistics of each capture (a source column names it) to CSV `file`")
 	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the --windows-csv windows in packet time")
 	return c
@@ -124,6 +126,7 @@ var flagGroups = []cli.Group{
 	{Title: "Evaluation", Flags: []string{"holdout-fraction", "folds", "threshold-for", "weight-by", "seed", "refit", "no-baseline"}},
 	{Title: "Model", Flags: []string{"rounds", "learning-rate", "max-depth", "max-leaves", "min-child-weight", "min-samples-leaf", "lambda", "subsample", "colsample", "early-stopping", "eval-metric", "scale-pos-weight"}},
 	{Title: "Flows", Flags: []string{"idle-timeout", "active-timeout", "activity-timeout", "splt"}},
+	{Title: "Other", Flags: []string{"version"}},
 }
 
 func (c *Config) params() gbdt.Params {
@@ -151,6 +154,10 @@ func (c *Config) schema() (*features.Schema, error) {
 
 // Run does what the flags ask.
 func (c *Config) Run(stdout, stderr io.Writer) error {
+	if c.Version {
+		fmt.Fprintf(stdout, "%s\nfeature set %s\n", cli.VersionLine("train"), features.Version)
+		return nil
+	}
 	if c.ImportXGBoost != "" {
 		return c.importXGBoost(stderr)
 	}
