@@ -406,6 +406,7 @@ func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
 			p.TCPFlags = b[13]
 			hl := int(b[12]>>4) * 4
 			p.PayloadLen = max(wire-hl, 0)
+			p.L4HeaderLen = hl
 			return OK
 		}
 		t := &d.tcp
@@ -414,6 +415,7 @@ func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
 		p.TCPFlags = b[13]
 		hl := int(t.DataOffset) * 4
 		p.PayloadLen = max(wire-hl, 0)
+		p.L4HeaderLen = hl
 		p.Payload = t.Payload
 	case 17, 136: // UDP, UDP-Lite
 		if len(b) < 8 {
@@ -424,6 +426,7 @@ func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
 		}
 		p.SrcPort, p.DstPort = uint16(d.udp.SrcPort), uint16(d.udp.DstPort)
 		p.PayloadLen = max(wire-8, 0)
+		p.L4HeaderLen = 8
 		p.Payload = b[8:]
 	case 1, 58: // ICMP, ICMPv6
 		if len(b) < 4 {
@@ -434,6 +437,7 @@ func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
 			p.ICMPID = binary.BigEndian.Uint16(b[4:6])
 		}
 		p.PayloadLen = max(wire-8, 0)
+		p.L4HeaderLen = 8
 		if len(b) > 8 {
 			p.Payload = b[8:]
 		}
@@ -444,6 +448,7 @@ func (d *Decoder) transport(b []byte, wire int, p *Packet) Reason {
 		p.SrcPort = binary.BigEndian.Uint16(b[0:2])
 		p.DstPort = binary.BigEndian.Uint16(b[2:4])
 		p.PayloadLen = max(wire-12, 0)
+		p.L4HeaderLen = 12
 		p.Payload = b[12:]
 	default:
 		p.PayloadLen = max(wire, 0)

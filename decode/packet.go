@@ -22,8 +22,12 @@ type Packet struct {
 	Window   uint16
 	Seq, Ack uint32
 
-	PayloadLen int    // transport payload length from the IP lengths
-	Payload    []byte // the captured part of that payload
+	PayloadLen int // transport payload length from the IP lengths
+	// L4HeaderLen is the transport header's length (TCP with options, 8
+	// for UDP and ICMP, 12 for SCTP); 0 for later fragments and protocols
+	// without a transport header the decoder knows.
+	L4HeaderLen int
+	Payload     []byte // the captured part of that payload
 	// Fragment is set for IPv4/IPv6 fragments; their ports come from the
 	// datagram's first fragment when it was seen.
 	Fragment bool

@@ -1,8 +1,6 @@
 package features
 
 import (
-	"encoding/binary"
-
 	"github.com/flowclass/flowclass/capture"
 	"github.com/flowclass/flowclass/decode"
 	"github.com/flowclass/flowclass/flow"
@@ -119,7 +117,7 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	if len(a.samples) == cap(a.samples) && len(a.samples) < a.maxKeep {
 		a.samples = e.pool.grow(a.samples)
 	}
-	a.add(p, dir, e.act, l4HeaderLen(data, p))
+	a.add(p, dir, e.act, p.L4HeaderLen)
 	a.app.observe(int(dir), p)
 	e.lastSlot = slot
 }
@@ -277,38 +275,4 @@ func (p *samplePool) put(s []sample) {
 	if k < len(p.free) && cap(s) == minSampleCap<<k {
 		p.free[k] = append(p.free[k], s[:0])
 	}
-}
-
-// l4HeaderLen is the transport header length of p. The decoder keeps only
-// the payload length, so a TCP header is found again in the frame: the
-// first offset where ports, sequence and acknowledgement numbers, flags and
-// window all match what was decoded (14 bytes, which options or link
-// headers do not imitate), its data offset field giving the length. A
-// header the snap length cut counts its minimum, 20 bytes; a later IP
-// fragment, which carries no transport header, counts 0.
-func l4HeaderLen(data []byte, p *decode.Packet) int {
-	switch p.Proto {
-	case 17, 136, 1, 58:
-		return 8
-	case 132:
-		return 12
-	case 6:
-	default:
-		return 0
-	}
-	for i := 0; i+16 <= len(data); i++ {
-		h := data[i : i+16]
-		if uint16(h[0])<<8|uint16(h[1]) != p.SrcPort || uint16(h[2])<<8|uint16(h[3]) != p.DstPort ||
-			binary.BigEndian.Uint32(h[4:8]) != p.Seq || binary.BigEndian.Uint32(h[8:12]) != p.Ack ||
-			h[13] != p.TCPFlags || binary.BigEndian.Uint16(h[14:16]) != p.Window {
-			continue
-		}
-		if hl := int(h[12]>>4) * 4; hl >= 20 {
-			return hl
-		}
-	}
-	if p.Fragment && p.Seq == 0 && p.Ack == 0 && p.TCPFlags == 0 {
-		return 0
-	}
-	return 20
 }
