@@ -1,6 +1,7 @@
 // Command floodgen writes the captures scripts/resource-bounds.sh meters to
 // check memory bounds under attack traffic: a SYN flood from random spoofed
-// sources (every packet a new flow), or one TCP flow of very many packets.
+// sources (every packet a new flow), a capture of a few long flows, or one
+// TCP connection of tens of millions of packets (--kind single).
 package main
 
 import (
@@ -14,11 +15,19 @@ import (
 func main() {
 	out := pflag.StringP("out", "o", "", "output capture `file`")
 	packets := pflag.Int("packets", 3_000_000, "packets to write")
-	kind := pflag.String("kind", "flood", "flood (random-source SYN flood) or elephant (mostly one long flow)")
+	kind := pflag.String("kind", "flood", "flood (random-source SYN flood), elephant (mostly one long flow) or single (one TCP connection, nothing else)")
 	pflag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "floodgen: -o FILE is required")
 		os.Exit(1)
+	}
+	if *kind == "single" {
+		if err := writeSingle(*out, *packets); err != nil {
+			fmt.Fprintf(os.Stderr, "floodgen: %v\n", err)
+			os.Exit(1)
+		}
+		fmt.Printf("%d packets, 1 flows\n", *packets)
+		return
 	}
 	cfg := synth.DefaultConfig(1, *packets)
 	switch *kind {
@@ -29,7 +38,7 @@ func main() {
 		cfg.Concurrency = 1
 		cfg.Attacks = []synth.Attack{{Kind: synth.KindUDPFlood, AtPacket: 1, Size: *packets}}
 	default:
-		fmt.Fprintf(os.Stderr, "floodgen: --kind %q: flood or elephant\n", *kind)
+		fmt.Fprintf(os.Stderr, "floodgen: --kind %q: flood, elephant or single\n", *kind)
 		os.Exit(1)
 	}
 	sum, err := synth.WriteFile(*out, cfg)
