@@ -79,6 +79,10 @@ func Canonical(cell string) (name string, duplicate, ok bool) {
 	return name, false, ok
 }
 
+// FeatureSet names ModelInputs for model files: a model trained on CIC
+// columns records it, and only the CIC vector (Writer.Values) may score it.
+const FeatureSet = "cicflow/1"
+
 // ModelInputs are the CIC columns a model may learn from, in header order:
 // Dst Port and the 76 numeric columns from Flow Duration to Idle Min.
 // Protocol is left out because CIC-IDS2017's MachineLearningCSV files lack

@@ -22,7 +22,7 @@ type Config struct {
 	Labels            string
 	CSV               string
 	Columns           string
-	FromCSV           string
+	FromCSV           []string
 	Model             string
 	ImportXGBoost     string
 	Report            string
@@ -70,7 +70,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 
 	fs.StringVar(&c.CSV, "csv", "", "write every flow with features, label and source to `file`")
 	fs.StringVar(&c.Columns, "columns", "flowclass", "columns of --csv: flowclass (ours) or cic (CICFlowMeter's, Label benign/malicious; see docs/CIC.md)")
-	fs.StringVar(&c.FromCSV, "from-csv", "", "train from a labelled flow CSV `file` instead of captures")
+	fs.StringArrayVar(&c.FromCSV, "from-csv", nil, "train from a labelled flow CSV `file` instead of captures: ours, or CIC-IDS2017/2018-style (repeatable)")
 	fs.StringVarP(&c.Model, "output", "o", "", "write the trained model to `file`")
 	fs.StringVar(&c.ImportXGBoost, "import-xgboost", "", "convert an XGBoost JSON model `file` into a model file (-o)")
 	fs.StringVar(&c.Report, "report", "", "write report.json and report.html to `dir`")
@@ -168,7 +168,7 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 	if c.Manifest != "" {
 		sources++
 	}
-	if c.FromCSV != "" {
+	if len(c.FromCSV) > 0 {
 		sources++
 	}
 	switch {
@@ -178,7 +178,7 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 		return fmt.Errorf("give captures (--benign/--malicious), --manifest or --from-csv, not several")
 	case c.Model == "" && c.CSV == "" && c.WindowsCSV == "":
 		return fmt.Errorf("nothing to write: give -o MODEL to train, --csv FILE to export, or both")
-	case c.WindowsCSV != "" && c.FromCSV != "":
+	case c.WindowsCSV != "" && len(c.FromCSV) > 0:
 		return fmt.Errorf("--windows-csv needs captures, not --from-csv")
 	case c.WeightBy != "capture" && c.WeightBy != "flow":
 		return fmt.Errorf("--weight-by %q: must be capture or flow", c.WeightBy)
@@ -207,20 +207,14 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 	}
 	var t *table
 	var provenance []dataset
-	if c.FromCSV != "" {
-		var extra []string
-		t, extra, err = readCSV(c.FromCSV, schema.ModelInputs(), schema.Header())
-		if err != nil {
+	if len(c.FromCSV) > 0 {
+		if t, err = c.readFromCSV(schema, stderr); err != nil {
 			return err
 		}
-		if len(extra) > 0 {
-			fmt.Fprintf(stderr, "note: ignoring %d columns that are not features of %s: %v\n", len(extra), features.Version, head(extra, 8))
+		for _, p := range c.FromCSV {
+			h, _ := fileHash(p)
+			provenance = append(provenance, dataset{Path: p, SHA256: h, Flows: t.rows()})
 		}
-		if t.nonFinite > 0 {
-			fmt.Fprintf(stderr, "note: %d NaN/Inf/empty cells read as missing values\n", t.nonFinite)
-		}
-		h, _ := fileHash(c.FromCSV)
-		provenance = append(provenance, dataset{Path: c.FromCSV, SHA256: h, Flows: t.rows()})
 	} else {
 		if t, provenance, err = c.extract(schema, stderr); err != nil {
 			return err
@@ -230,6 +224,49 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 		return nil
 	}
 	return c.fit(t, schema, provenance, stdout, stderr)
+}
+
+// readFromCSV reads the --from-csv files: CIC-style when the first one's
+// header is (see isCICHeader), ours otherwise.
+func (c *Config) readFromCSV(schema *features.Schema, stderr io.Writer) (*table, error) {
+	cic, err := cicHeader(c.FromCSV[0])
+	if err != nil {
+		return nil, err
+	}
+	var t *table
+	if cic {
+		if t, err = readCIC(c.FromCSV); err != nil {
+			return nil, err
+		}
+		how := "(Src IP, Dst IP, Dst Port)"
+		if len(c.FromCSV) > 1 {
+			how = "file"
+		}
+		fmt.Fprintf(stderr, "note: read %d flows (%d benign, %d malicious) as CIC columns (%s); held-out groups by %s\n",
+			t.rows(), count(t.y, benign), count(t.y, malicious), cicflow.FeatureSet, how)
+	} else {
+		for _, p := range c.FromCSV {
+			one, extra, err := readCSV(p, schema.ModelInputs(), schema.Header())
+			if err != nil {
+				return nil, err
+			}
+			if len(extra) > 0 {
+				fmt.Fprintf(stderr, "note: %s: ignoring %d columns that are not features of %s: %v\n", p, len(extra), features.Version, head(extra, 8))
+			}
+			if t == nil {
+				t = one
+				continue
+			}
+			t.x = append(t.x, one.x...)
+			t.y = append(t.y, one.y...)
+			t.groups = append(t.groups, one.groups...)
+			t.nonFinite += one.nonFinite
+		}
+	}
+	if t.nonFinite > 0 {
+		fmt.Fprintf(stderr, "note: %d NaN/Inf/empty cells read as missing values\n", t.nonFinite)
+	}
+	return t, nil
 }
 
 // dataset is one input in the model's provenance.

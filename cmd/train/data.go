@@ -24,6 +24,11 @@ type table struct {
 	// nonFinite counts NaN/Inf cells read from a third-party CSV; they are
 	// treated as missing values.
 	nonFinite int
+	// featureSet is what the model records; empty for ours.
+	featureSet string
+	// attack is each row's attack type from a CIC Label, "" for benign or
+	// untyped rows; nil when the data carries no types.
+	attack []string
 }
 
 func (t *table) rows() int { return len(t.y) }

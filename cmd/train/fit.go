@@ -8,7 +8,9 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/flowclass/flowclass/evaluate"
@@ -175,6 +177,10 @@ func (c *Config) fit(t *table, schema *features.Schema, prov []dataset, stdout, 
 		Params:        c.paramList(),
 	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("Weights: --weight-by %s; metrics on held-out captures are weighted the same way.", c.WeightBy))
+	if t.attack != nil {
+		line := attackRecall(t, testIdx, testScores, m.threshold)
+		rep.Notes = append(rep.Notes, line)
+	}
 	if caps, err := evaluate.PerCapture(testGroups, testLabels, testScores, m.threshold); err == nil {
 		rep.Captures = caps
 	}
@@ -225,7 +231,7 @@ func (c *Config) fit(t *table, schema *features.Schema, prov []dataset, stdout, 
 	if err != nil {
 		return err
 	}
-	sc, err := mod.Bind(schema.ModelInputs(), features.Version)
+	sc, err := mod.Bind(t.names, mod.FeatureSet)
 	if err != nil {
 		return fmt.Errorf("check written model: %w", err)
 	}
@@ -308,7 +314,17 @@ type trainingSummary struct {
 
 func (c *Config) modelFile(f *fitted, t *table, schema *features.Schema, prov []dataset, rep *evaluate.Report) (*model.Model, error) {
 	var lgb bytes.Buffer
-	if err := f.ens.WriteLightGBM(&lgb, t.names); err != nil {
+	lgbNames := t.names
+	if t.featureSet != "" {
+		// CIC names hold spaces and slashes, which LightGBM's text cannot;
+		// its default names are accepted by model files, which keep the
+		// real names in Features.
+		lgbNames = make([]string, len(t.names))
+		for i := range lgbNames {
+			lgbNames[i] = "Column_" + strconv.Itoa(i)
+		}
+	}
+	if err := f.ens.WriteLightGBM(&lgb, lgbNames); err != nil {
 		return nil, fmt.Errorf("write model: %w", err)
 	}
 	h := rep.Holdout
@@ -324,8 +340,54 @@ func (c *Config) modelFile(f *fitted, t *table, schema *features.Schema, prov []
 	if err != nil {
 		return nil, err
 	}
-	return &model.Model{FeatureSet: features.Version, Features: t.names, Threshold: f.threshold,
+	fs := features.Version
+	if t.featureSet != "" {
+		fs = t.featureSet
+	}
+	return &model.Model{FeatureSet: fs, Features: t.names, Threshold: f.threshold,
 		PositiveClass: "malicious", Training: raw, LightGBM: lgb.Bytes()}, nil
+}
+
+// attackRecall is one line giving, for every attack type in the data, the
+// share of its held-out flows scored malicious. Types with no held-out flow
+// are named too, so a reader sees what the test did not cover.
+func attackRecall(t *table, testIdx []int, scores []float64, threshold float64) string {
+	type hits struct{ n, caught int }
+	per := map[string]*hits{}
+	var order []string
+	for _, a := range t.attack {
+		if a != "" && per[a] == nil {
+			per[a] = &hits{}
+			order = append(order, a)
+		}
+	}
+	sort.Strings(order)
+	for i, r := range testIdx {
+		if a := t.attack[r]; a != "" {
+			per[a].n++
+			if scores[i] >= threshold {
+				per[a].caught++
+			}
+		}
+	}
+	parts := make([]string, 0, len(order))
+	var absent []string
+	for _, a := range order {
+		h := per[a]
+		if h.n == 0 {
+			absent = append(absent, a)
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %.3f (%d/%d)", a, float64(h.caught)/float64(h.n), h.caught, h.n))
+	}
+	line := "Recall per attack type on held-out flows: " + strings.Join(parts, ", ")
+	if len(parts) == 0 {
+		line = "Recall per attack type on held-out flows: none held out"
+	}
+	if len(absent) > 0 {
+		line += "; not in the held-out flows: " + strings.Join(absent, ", ")
+	}
+	return line + "."
 }
 
 func round4(v float64) float64 { return math.Round(v*1e4) / 1e4 }

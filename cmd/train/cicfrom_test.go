@@ -1,0 +1,182 @@
+package main
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/flowclass/flowclass/cicflow"
+	"github.com/flowclass/flowclass/internal/testdata"
+	"github.com/flowclass/flowclass/model"
+)
+
+// header2017Labelled is CIC-IDS2017's GeneratedLabelledFlows header as
+// distributed (leading spaces, its own spellings), with the repeated Fwd
+// Header Length as pandas names it when the file is loaded and saved.
+const header2017Labelled = "Flow ID, Source IP, Source Port, Destination IP, Destination Port, Protocol, Timestamp, Flow Duration, Total Fwd Packets, Total Backward Packets,Total Length of Fwd Packets, Total Length of Bwd Packets, Fwd Packet Length Max, Fwd Packet Length Min, Fwd Packet Length Mean, Fwd Packet Length Std,Bwd Packet Length Max, Bwd Packet Length Min, Bwd Packet Length Mean, Bwd Packet Length Std,Flow Bytes/s, Flow Packets/s, Flow IAT Mean, Flow IAT Std, Flow IAT Max, Flow IAT Min,Fwd IAT Total, Fwd IAT Mean, Fwd IAT Std, Fwd IAT Max, Fwd IAT Min,Bwd IAT Total, Bwd IAT Mean, Bwd IAT Std, Bwd IAT Max, Bwd IAT Min,Fwd PSH Flags, Bwd PSH Flags, Fwd URG Flags, Bwd URG Flags, Fwd Header Length, Bwd Header Length,Fwd Packets/s, Bwd Packets/s, Min Packet Length, Max Packet Length, Packet Length Mean, Packet Length Std, Packet Length Variance,FIN Flag Count, SYN Flag Count, RST Flag Count, PSH Flag Count, ACK Flag Count, URG Flag Count, CWE Flag Count, ECE Flag Count, Down/Up Ratio, Average Packet Size, Avg Fwd Segment Size, Avg Bwd Segment Size, Fwd Header Length.1,Fwd Avg Bytes/Bulk, Fwd Avg Packets/Bulk, Fwd Avg Bulk Rate, Bwd Avg Bytes/Bulk, Bwd Avg Packets/Bulk,Bwd Avg Bulk Rate,Subflow Fwd Packets, Subflow Fwd Bytes, Subflow Bwd Packets, Subflow Bwd Bytes,Init_Win_bytes_forward, Init_Win_bytes_backward, act_data_pkt_fwd, min_seg_size_forward,Active Mean, Active Std, Active Max, Active Min,Idle Mean, Idle Std, Idle Max, Idle Min, Label"
+
+// cicAttackNames gives the sample's attack kinds CIC-IDS2017 label names.
+var cicAttackNames = map[string]string{
+	"portscan": "PortScan", "icmpsweep": "PortScan", "synflood": "DoS Hulk",
+	"slowloris": "DoS slowloris", "sshbrute": "SSH-Patator", "dnstunnel": "Bot",
+}
+
+// writeCIC2017Sample meters the sample capture with classify --columns cic
+// and rewrites the rows as a CIC-IDS2017 GeneratedLabelledFlows file:
+// labels by source address from labels.tsv, BENIGN for the rest, and a few
+// NaN/Infinity rates as the dataset has them. It returns how many NaN or
+// Infinity cells it wrote into model-input columns.
+func writeCIC2017Sample(t *testing.T, path string) int {
+	t.Helper()
+	root := testdata.RepoRoot(t)
+	pcap := filepath.Join(root, "datasets", "sample", "sample.pcap")
+	kinds := readSampleKinds(t, filepath.Join(root, "datasets", "sample", "labels.tsv"))
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "classify")
+	build := exec.Command("go", "build", "-o", bin, "../classify")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("build classify: %v\n%s", err, out)
+	}
+	ours := filepath.Join(dir, "ours.csv")
+	if out, err := exec.Command(bin, "-r", pcap, "-q", "-w", "1", "--no-progress", "-o", ours, "--columns", "cic").CombinedOutput(); err != nil {
+		t.Fatalf("classify: %v\n%s", err, out)
+	}
+	src := readCSVFile(t, ours)
+	outHeader := strings.Split(header2017Labelled, ",")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// Written raw: csv.Writer would quote the cells' leading spaces, which
+	// the distributed files do not.
+	if _, err := f.WriteString(header2017Labelled + "\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	w := csv.NewWriter(f)
+	inputs := map[string]bool{}
+	for _, n := range cicflow.ModelInputs() {
+		inputs[n] = true
+	}
+	holes := 0
+	for i, row := range src.rows {
+		out := make([]string, len(outHeader))
+		for j, h := range outHeader {
+			name, dup, ok := cicflow.Canonical(h)
+			if !ok {
+				t.Fatalf("2017 header cell %q is not a CIC column", h)
+			}
+			if dup {
+				name = "Fwd Header Length"
+			}
+			if name == "Label" {
+				out[j] = "BENIGN"
+				if k, ok := kinds[row[src.col["Src IP"]]]; ok {
+					out[j] = cicAttackNames[k]
+				}
+				continue
+			}
+			c, ok := src.col[name]
+			if !ok {
+				t.Fatalf("classify --columns cic wrote no %q column", name)
+			}
+			out[j] = row[c]
+			if v := strings.ToLower(out[j]); inputs[name] && (v == "" || v == "nan" || strings.Contains(v, "inf")) {
+				t.Fatalf("row %d: classify wrote %q for %s; our CIC columns should have no NaN/Infinity", i, out[j], name)
+			}
+		}
+		// CIC-IDS2017 writes NaN and Infinity rates for zero-duration flows.
+		if i%97 == 5 {
+			out[slices.Index(outHeader, "Flow Bytes/s")] = "NaN"
+			out[slices.Index(outHeader, " Flow Packets/s")] = "Infinity"
+			holes += 2
+		}
+		if err := w.Write(out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
+		t.Fatal(err)
+	}
+	return holes
+}
+
+// readSampleKinds maps each address of labels.tsv to its kind column.
+func readSampleKinds(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	kinds := map[string]string{}
+	s := bufio.NewScanner(f)
+	for s.Scan() {
+		c := strings.Split(s.Text(), "\t")
+		if len(c) >= 6 && c[4] == "malicious" {
+			kinds[c[0]] = c[5]
+		}
+	}
+	if len(kinds) < 3 {
+		t.Fatalf("%s: only %d attackers", path, len(kinds))
+	}
+	return kinds
+}
+
+// TestFromCSVCIC2017: a CIC-IDS2017-shaped file, made from the sample
+// capture by our own extractor, trains end to end; the NaN/Infinity cells
+// are counted, recall is reported per attack type, and the model records
+// the CIC feature set and columns.
+func TestFromCSVCIC2017(t *testing.T) {
+	dir := t.TempDir()
+	data, out := filepath.Join(dir, "Wednesday-workingHours.pcap_ISCX.csv"), filepath.Join(dir, "cic.json")
+	holes := writeCIC2017Sample(t, data)
+	r := mustTrain(t, "--from-csv", data, "-o", out, "--folds", "0", "--no-baseline", "--report", filepath.Join(dir, "rep"))
+	t.Logf("stderr:\n%s\nstdout:\n%s", r.stderr, r.stdout)
+	if want := fmt.Sprintf("note: %d NaN/Inf/empty cells read as missing values", holes); !strings.Contains(r.stderr, want) {
+		t.Errorf("stderr lacks %q", want)
+	}
+	if !strings.Contains(r.stderr, "as CIC columns") {
+		t.Errorf("the header was not read as CIC's")
+	}
+	i := strings.Index(r.stdout, "Recall per attack type on held-out flows:")
+	if i < 0 {
+		t.Fatalf("no per-attack-type recall in the report")
+	}
+	line := r.stdout[i:]
+	line = line[:strings.IndexByte(line, '\n')]
+	for _, name := range []string{"PortScan", "DoS Hulk"} {
+		if !strings.Contains(line, name) {
+			t.Errorf("per-type line lacks %s: %s", name, line)
+		}
+	}
+	rep, err := os.ReadFile(filepath.Join(dir, "rep", "report.json"))
+	if err != nil || !strings.Contains(string(rep), "Recall per attack type") {
+		t.Errorf("report.json lacks the per-type recall (%v)", err)
+	}
+	m, err := model.LoadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.FeatureSet != cicflow.FeatureSet {
+		t.Errorf("feature set %q, want %q", m.FeatureSet, cicflow.FeatureSet)
+	}
+	if got, want := strings.Join(m.Features, ","), strings.Join(cicflow.ModelInputs(), ","); got != want {
+		t.Errorf("features\n got %s\nwant %s", got, want)
+	}
+	// A CIC column missing is an error naming it.
+	bad := filepath.Join(dir, "bad.csv")
+	raw, _ := os.ReadFile(data)
+	os.WriteFile(bad, []byte(strings.Replace(string(raw), " Flow IAT Max,", " Flow IAT Maximum,", 1)), 0o644)
+	if r := runTrain(t, "--from-csv", bad, "-o", filepath.Join(dir, "bad.json")); r.code == 0 || !strings.Contains(r.stderr, `"Flow IAT Max"`) {
+		t.Errorf("missing column: exit %d, %s", r.code, r.stderr)
+	}
+}
