@@ -200,8 +200,13 @@ func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte 
 
 // numbers computes the numeric columns in header order.
 func (w *Writer) numbers(out *[numeric]float64, r *features.Record) {
-	v := func(i int) float64 { return r.Values[w.idx[i]] }
-	durNS := float64(max(r.Last-r.First, 0))
+	w.numbersFrom(out, r.Values, float64(max(r.Last-r.First, 0)))
+}
+
+// numbersFrom is numbers over schema-ordered values and the flow's
+// duration in nanoseconds.
+func (w *Writer) numbersFrom(out *[numeric]float64, values []float64, durNS float64) {
+	v := func(i int) float64 { return values[w.idx[i]] }
 	np, nb := v(fPackets), v(bPackets)
 	n := np + nb
 	pf, pb := v(fPayload), v(bPayload)

@@ -2,6 +2,7 @@ package cicflow
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/flowclass/flowclass/features"
@@ -100,6 +101,44 @@ func (w *Writer) Values(dst []float64, r *features.Record) []float64 {
 	w.numbers(&v, r)
 	dst = append(dst, float64(r.DstPort))
 	return append(dst, v[:]...)
+}
+
+// Vector builds ModelInputs vectors from schema-ordered feature values
+// alone (Record.Values), which is all a scorer in the metering pipeline
+// sees: the duration and the destination port come from the schema's
+// bidirectional_duration_ms and dst_port instead of the record's fields.
+type Vector struct {
+	w         *Writer
+	dur, port int
+	width     int
+}
+
+// NewVector binds a Vector to schema; it fails when the schema lacks a
+// feature the CIC columns need.
+func NewVector(schema *features.Schema) (*Vector, error) {
+	w, err := New(schema)
+	if err != nil {
+		return nil, err
+	}
+	v := &Vector{w: w, dur: schema.Index("bidirectional_duration_ms"), port: schema.Index("dst_port"), width: len(schema.Features)}
+	if v.dur < 0 || v.port < 0 {
+		return nil, fmt.Errorf("cic columns need bidirectional_duration_ms and dst_port, which %s lacks", features.Version)
+	}
+	return v, nil
+}
+
+// Width is the length of the schema rows Append reads.
+func (v *Vector) Width() int { return v.width }
+
+// Append appends the ModelInputs vector of one schema-ordered row of
+// values, the same numbers Writer.Values gives for its record. It
+// allocates nothing when dst has room.
+func (v *Vector) Append(dst []float64, values []float64) []float64 {
+	var out [numeric]float64
+	// Durations are whole nanoseconds; rounding undoes the ms division.
+	v.w.numbersFrom(&out, values, math.Round(max(values[v.dur], 0)*1e6))
+	dst = append(dst, values[v.port])
+	return append(dst, out[:]...)
 }
 
 // ParseLabel reads a Label cell: BENIGN (any case), benign, normal or 0

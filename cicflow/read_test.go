@@ -5,12 +5,14 @@ import (
 	"encoding/csv"
 	"math"
 	"net"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/flowclass/flowclass/meter"
 )
 
@@ -157,4 +159,46 @@ func BenchmarkAppendRow(b *testing.B) {
 		buf = w.AppendRow(buf[:0], &r, "benign")
 		vals = w.Values(vals[:0], &r)
 	}
+}
+
+// TestVectorMatchesValues: the vector built from a record's schema values
+// alone is the one built from the whole record, bit for bit, for every flow of the
+// sample capture (TCP sessions, scans, floods, DNS, ICMP).
+func TestVectorMatchesValues(t *testing.T) {
+	schema, err := features.NewSchema(features.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := NewVector(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v.Width() != len(schema.Features) {
+		t.Fatalf("width %d, schema has %d features", v.Width(), len(schema.Features))
+	}
+	pcap := filepath.Join(testdata.RepoRoot(t), "datasets", "sample", "sample.pcap")
+	flows, worst := 0, 0.0
+	var a, b []float64
+	e := features.NewExtractor(schema, flow.Config{}, func(r *features.Record) {
+		flows++
+		a, b = w.Values(a[:0], r), v.Append(b[:0], r.Values)
+		for i, name := range ModelInputs() {
+			d := math.Abs(a[i] - b[i])
+			if a[i] != b[i] {
+				t.Errorf("flow %d: %s from the record %v, from values %v", flows, name, a[i], b[i])
+			}
+			if a[i] != 0 {
+				worst = max(worst, d/math.Abs(a[i]))
+			}
+		}
+	}, 1, 1)
+	meter.ReadFiles([]string{pcap}, e, nil)
+	if flows < 100 {
+		t.Fatalf("%d flows", flows)
+	}
+	t.Logf("%d flows, largest relative difference %g", flows, worst)
 }

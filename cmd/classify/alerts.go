@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/flowclass/flowclass/cicflow"
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/meter"
 	"github.com/flowclass/flowclass/model"
@@ -24,6 +25,10 @@ type alertWriter struct {
 	explain int
 	schema  *features.Schema
 	buf     []byte
+	// cic is set for a model trained on CIC columns: explanations are
+	// computed on the flow's CIC vector, kept in row.
+	cic *cicflow.Vector
+	row []float64
 }
 
 func newAlertWriter(w io.Writer, json bool, s *model.Scorer, explain int, schema *features.Schema) *alertWriter {
@@ -64,7 +69,12 @@ func severity(score float64) int {
 func (a *alertWriter) write(ev *meter.Event) error {
 	var why []model.Contribution
 	if a.explain > 0 {
-		for _, c := range a.scorer.Explain(ev.Record.Values, a.explain*2) {
+		row := ev.Record.Values
+		if a.cic != nil {
+			a.row = a.cic.Append(a.row[:0], row)
+			row = a.row
+		}
+		for _, c := range a.scorer.Explain(row, a.explain*2) {
 			if c.Contribution > 0 && len(why) < a.explain {
 				why = append(why, c)
 			}

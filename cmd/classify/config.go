@@ -189,9 +189,26 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
-	scorer, err := mod.Bind(schema.FeatureNames(), features.Version)
+	var scorer *model.Scorer
+	var cicVec *cicflow.Vector
+	if mod.FeatureSet == cicflow.FeatureSet {
+		// Trained on CIC columns: scored on the CIC vector of each flow.
+		if c.Columns != "cic" {
+			return exitError, fmt.Errorf("model %s was trained on CICFlowMeter's columns (feature set %s): add --columns cic", modelName, cicflow.FeatureSet)
+		}
+		if cicVec, err = cicflow.NewVector(schema); err != nil {
+			return exitError, err
+		}
+		scorer, err = mod.Bind(cicflow.ModelInputs(), cicflow.FeatureSet)
+	} else {
+		scorer, err = mod.Bind(schema.FeatureNames(), features.Version)
+	}
 	if err != nil {
 		return exitError, fmt.Errorf("model %s does not fit this extractor: %w", modelName, err)
+	}
+	newScorer := func() (meter.Scorer, error) { return scorer.Clone(), nil }
+	if cicVec != nil {
+		newScorer = func() (meter.Scorer, error) { return newCICScorer(cicVec, scorer.Clone()), nil }
 	}
 	threshold := mod.Threshold
 	if c.Threshold != 0 {
@@ -218,6 +235,7 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		return exitError, err
 	}
 	alerts := newAlertWriter(alertsTo, c.JSON, scorer.Clone(), c.Explain, schema)
+	alerts.cic = cicVec
 	windows, closeWindows, err := c.openWindows(schema)
 	if err != nil {
 		return exitError, err
@@ -252,7 +270,7 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 
 	opt := meter.Options{
 		Schema: schema, Flow: fc, Workers: c.Workers, Threshold: threshold,
-		NewScorer:       func() (meter.Scorer, error) { return scorer.Clone(), nil },
+		NewScorer:       newScorer,
 		RescoreInterval: c.RescoreInterval, RescorePackets: c.RescorePackets,
 		Progress: func(p meter.Progress) {
 			status.set(p)

@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"encoding/csv"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -31,8 +33,8 @@ var cicAttackNames = map[string]string{
 // and rewrites the rows as a CIC-IDS2017 GeneratedLabelledFlows file:
 // labels by source address from labels.tsv, BENIGN for the rest, and a few
 // NaN/Infinity rates as the dataset has them. It returns how many NaN or
-// Infinity cells it wrote into model-input columns.
-func writeCIC2017Sample(t *testing.T, path string) int {
+// Infinity cells it wrote into model-input columns and the classify binary.
+func writeCIC2017Sample(t *testing.T, path string) (int, string) {
 	t.Helper()
 	root := testdata.RepoRoot(t)
 	pcap := filepath.Join(root, "datasets", "sample", "sample.pcap")
@@ -106,7 +108,7 @@ func writeCIC2017Sample(t *testing.T, path string) int {
 	if err := w.Error(); err != nil {
 		t.Fatal(err)
 	}
-	return holes
+	return holes, bin
 }
 
 // readSampleKinds maps each address of labels.tsv to its kind column.
@@ -138,7 +140,7 @@ func readSampleKinds(t *testing.T, path string) map[string]string {
 func TestFromCSVCIC2017(t *testing.T) {
 	dir := t.TempDir()
 	data, out := filepath.Join(dir, "Wednesday-workingHours.pcap_ISCX.csv"), filepath.Join(dir, "cic.json")
-	holes := writeCIC2017Sample(t, data)
+	holes, classify := writeCIC2017Sample(t, data)
 	r := mustTrain(t, "--from-csv", data, "-o", out, "--folds", "0", "--no-baseline", "--report", filepath.Join(dir, "rep"))
 	t.Logf("stderr:\n%s\nstdout:\n%s", r.stderr, r.stdout)
 	if want := fmt.Sprintf("note: %d NaN/Inf/empty cells read as missing values", holes); !strings.Contains(r.stderr, want) {
@@ -172,11 +174,78 @@ func TestFromCSVCIC2017(t *testing.T) {
 	if got, want := strings.Join(m.Features, ","), strings.Join(cicflow.ModelInputs(), ","); got != want {
 		t.Errorf("features\n got %s\nwant %s", got, want)
 	}
+	scoreLive(t, classify, out, m)
+
 	// A CIC column missing is an error naming it.
 	bad := filepath.Join(dir, "bad.csv")
 	raw, _ := os.ReadFile(data)
 	os.WriteFile(bad, []byte(strings.Replace(string(raw), " Flow IAT Max,", " Flow IAT Maximum,", 1)), 0o644)
 	if r := runTrain(t, "--from-csv", bad, "-o", filepath.Join(dir, "bad.json")); r.code == 0 || !strings.Contains(r.stderr, `"Flow IAT Max"`) {
 		t.Errorf("missing column: exit %d, %s", r.code, r.stderr)
+	}
+}
+
+// scoreLive: classify --columns cic --model M scores every flow of the
+// sample capture with the CIC-trained model, each score is the model's on
+// the CIC columns classify writes for that flow (scored here through
+// model.Bind, independently of classify's adapter), and attackers score
+// higher than the benign clients. Without --columns cic the model is
+// refused with advice.
+func scoreLive(t *testing.T, classify, modelPath string, m *model.Model) {
+	t.Helper()
+	pcap := filepath.Join(testdata.RepoRoot(t), "datasets", "sample", "sample.pcap")
+	kinds := readSampleKinds(t, filepath.Join(testdata.RepoRoot(t), "datasets", "sample", "labels.tsv"))
+	scored := filepath.Join(t.TempDir(), "scored.csv")
+	if out, err := exec.Command(classify, "-r", pcap, "-q", "--no-progress", "--columns", "cic", "--model", modelPath, "-o", scored).CombinedOutput(); err != nil {
+		t.Fatalf("classify --columns cic --model: %v\n%s", err, out)
+	}
+	sc, err := m.Bind(cicflow.ModelInputs(), cicflow.FeatureSet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := readCSVFile(t, scored)
+	if len(f.rows) < 1000 {
+		t.Fatalf("%d flows scored", len(f.rows))
+	}
+	x := make([]float64, len(cicflow.ModelInputs()))
+	var sum [2]float64
+	var n [2]int
+	worst := 0.0
+	for i, row := range f.rows {
+		s, err := strconv.ParseFloat(row[f.col["Score"]], 64)
+		if err != nil || s < 0 || s > 1 {
+			t.Fatalf("row %d: score %q", i, row[f.col["Score"]])
+		}
+		for j, name := range cicflow.ModelInputs() {
+			if x[j], err = strconv.ParseFloat(row[f.col[name]], 64); err != nil {
+				t.Fatalf("row %d: %s %q", i, name, row[f.col[name]])
+			}
+		}
+		d := math.Abs(sc.Score(x) - s)
+		worst = max(worst, d)
+		if d > 1e-3 {
+			t.Errorf("row %d: classify scored %v, the model on its CIC columns %v", i, s, sc.Score(x))
+		}
+		src := row[f.col["Src IP"]]
+		switch {
+		case kinds[src] != "":
+			sum[1] += s
+			n[1]++
+		case src == "10.77.0.2" || src == "10.77.0.3":
+			sum[0] += s
+			n[0]++
+		}
+	}
+	if n[0] == 0 || n[1] == 0 {
+		t.Fatalf("%d benign-client flows, %d attacker flows", n[0], n[1])
+	}
+	ben, att := sum[0]/float64(n[0]), sum[1]/float64(n[1])
+	t.Logf("%d flows scored; mean score attackers %.4f (%d flows), benign clients %.4f (%d flows); largest difference from scoring the written columns %.2g", len(f.rows), att, n[1], ben, n[0], worst)
+	if att <= ben {
+		t.Errorf("attackers score %.4f on average, benign clients %.4f", att, ben)
+	}
+	r, err := exec.Command(classify, "-r", pcap, "-q", "--no-progress", "--model", modelPath).CombinedOutput()
+	if err == nil || !strings.Contains(string(r), "add --columns cic") {
+		t.Errorf("a CIC model without --columns cic: %v\n%s", err, r)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -177,9 +178,8 @@ func (c *Config) fit(t *table, schema *features.Schema, prov []dataset, stdout, 
 		Params:        c.paramList(),
 	}
 	rep.Notes = append(rep.Notes, fmt.Sprintf("Weights: --weight-by %s; metrics on held-out captures are weighted the same way.", c.WeightBy))
-	if t.attack != nil {
-		line := attackRecall(t, testIdx, testScores, m.threshold)
-		rep.Notes = append(rep.Notes, line)
+	if slices.ContainsFunc(t.attack, func(a string) bool { return a != "" }) {
+		rep.Notes = append(rep.Notes, attackRecall(t, testIdx, testScores, m.threshold))
 	}
 	if caps, err := evaluate.PerCapture(testGroups, testLabels, testScores, m.threshold); err == nil {
 		rep.Captures = caps
@@ -382,7 +382,7 @@ func attackRecall(t *table, testIdx []int, scores []float64, threshold float64) 
 	}
 	line := "Recall per attack type on held-out flows: " + strings.Join(parts, ", ")
 	if len(parts) == 0 {
-		line = "Recall per attack type on held-out flows: none held out"
+		line = "Recall per attack type on held-out flows: no typed attack flow held out"
 	}
 	if len(absent) > 0 {
 		line += "; not in the held-out flows: " + strings.Join(absent, ", ")
