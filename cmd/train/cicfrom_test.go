@@ -249,3 +249,58 @@ func scoreLive(t *testing.T, classify, modelPath string, m *model.Model) {
 		t.Errorf("a CIC model without --columns cic: %v\n%s", err, r)
 	}
 }
+
+// TestFromCSVCICMachineLearningFiles: CIC-IDS2017's MachineLearningCSV
+// layout (no addresses) is refused as a single file, since nothing groups
+// its flows for an honest test, and trains when several files are given,
+// each file then one held-out group.
+func TestFromCSVCICMachineLearningFiles(t *testing.T) {
+	dir := t.TempDir()
+	full := filepath.Join(dir, "labelled.csv")
+	writeCIC2017Sample(t, full)
+	raw, err := os.ReadFile(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := csv.NewReader(strings.NewReader(string(raw))).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Drop Flow ID, Source IP, Source Port, Destination IP, Protocol and
+	// Timestamp, as MachineLearningCSV does; Destination Port stays.
+	keep := func(row []string) []string { return append([]string{row[4]}, row[7:]...) }
+	header := strings.Join(keep(strings.Split(header2017Labelled, ",")), ",")
+	var files []string
+	for k := 0; k < 4; k++ {
+		p := filepath.Join(dir, fmt.Sprintf("day%d.pcap_ISCX.csv", k))
+		var b strings.Builder
+		b.WriteString(header + "\r\n")
+		w := csv.NewWriter(&b)
+		for i, row := range recs[1:] {
+			if i%4 == k {
+				w.Write(keep(row))
+			}
+		}
+		w.Flush()
+		if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, p)
+	}
+	r := runTrain(t, "--from-csv", files[0], "-o", filepath.Join(dir, "one.json"), "--folds", "0", "--no-baseline")
+	if r.code == 0 || !strings.Contains(r.stderr, "give several --from-csv files") {
+		t.Errorf("one MachineLearningCSV file: exit %d, %s", r.code, r.stderr)
+	}
+	args := []string{"-o", filepath.Join(dir, "four.json"), "--folds", "0", "--no-baseline"}
+	for _, p := range files {
+		args = append(args, "--from-csv", p)
+	}
+	r = mustTrain(t, args...)
+	if !strings.Contains(r.stderr, "held-out groups by file") || !strings.Contains(r.stdout, "data: 4 captures") {
+		t.Errorf("four files are not four groups:\n%s\n%s", r.stderr, r.stdout)
+	}
+	m, err := model.LoadFile(filepath.Join(dir, "four.json"))
+	if err != nil || m.FeatureSet != cicflow.FeatureSet {
+		t.Errorf("model: %v", err)
+	}
+}
