@@ -47,17 +47,30 @@ func fuzzCSVSeeds(inputs []string) []string {
 // accepts a file, the table must be consistent: one label and one group
 // per row, one value per model input per row, labels benign or malicious,
 // and every non-finite value stored as NaN and counted.
+//
+// With few set, the model inputs are the schema's first three: the same
+// code paths with files of a few hundred bytes instead of tens of
+// kilobytes, which the fuzzer mutates and minimises a hundred times
+// faster (about 300 against 28,000 executions in 20 s on two cores).
 func FuzzReadCSV(f *testing.F) {
 	schema, err := features.NewSchema(features.Config{SPLT: -1})
 	if err != nil {
 		f.Fatal(err)
 	}
-	inputs, header := schema.ModelInputs(), schema.Header()
-	for _, s := range fuzzCSVSeeds(inputs) {
-		f.Add([]byte(s))
+	all, header := schema.ModelInputs(), schema.Header()
+	few := all[:3]
+	for _, s := range fuzzCSVSeeds(all) {
+		f.Add([]byte(s), false)
+	}
+	for _, s := range fuzzCSVSeeds(few) {
+		f.Add([]byte(s), true)
 	}
 	dir := f.TempDir()
-	f.Fuzz(func(t *testing.T, data []byte) {
+	f.Fuzz(func(t *testing.T, data []byte, useFew bool) {
+		inputs := all
+		if useFew {
+			inputs = few
+		}
 		path := filepath.Join(dir, "labelled.csv")
 		if err := os.WriteFile(path, data, 0o644); err != nil {
 			t.Fatal(err)
