@@ -65,6 +65,20 @@ type Options struct {
 	BPF             string
 	// Progress, when set, is called from the reading goroutine now and then.
 	Progress func(Progress)
+	// OnPanic, when set, receives a panic raised in one of the pipeline's
+	// goroutines (a bug) instead of letting it crash the process with a
+	// stack trace; it must not return (the CLI prints one line and exits).
+	OnPanic func(any)
+}
+
+// guard hands a panic of the current goroutine to the caller's handler.
+func guard(onPanic func(any)) {
+	if onPanic == nil {
+		return
+	}
+	if r := recover(); r != nil {
+		onPanic(r)
+	}
 }
 
 // Progress is a snapshot of how far reading got.
@@ -171,6 +185,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			defer guard(opt.OnPanic)
 			runWorker(w, opt, fc, scorers[w], ins[w], free, outs)
 		}(w)
 	}
@@ -179,6 +194,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	var counts features.Counters
 	var werr error
 	go func() {
+		defer guard(opt.OnPanic)
 		counts, werr = merge(opt.Workers, outs, func(ev *Event) {
 			if ev.Kind == FlowEnd {
 				flows.Add(1)
@@ -278,6 +294,7 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 		ticks.Add(1)
 		go func() {
 			defer ticks.Done()
+			defer guard(r.opt.OnPanic)
 			r.liveTicks(done)
 		}()
 		// The ticker must be gone before the shards' channels close.

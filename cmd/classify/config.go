@@ -272,6 +272,10 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 		Schema: schema, Flow: fc, Workers: c.Workers, Threshold: threshold,
 		NewScorer:       newScorer,
 		RescoreInterval: c.RescoreInterval, RescorePackets: c.RescorePackets,
+		OnPanic: func(r any) {
+			fmt.Fprintf(stderr, "classify: internal error (a bug; please report it with the input that caused it): %v\n", r)
+			os.Exit(exitError)
+		},
 		Progress: func(p meter.Progress) {
 			status.set(p)
 			bar.update(p)
