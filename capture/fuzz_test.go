@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/flowclass/flowclass/internal/testdata"
 )
 
 // FuzzOpenFile writes arbitrary bytes as a file and reads it as a capture:
@@ -19,6 +21,10 @@ func FuzzOpenFile(f *testing.F) {
 	ng := []byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0}
 	f.Add(ng)
 	f.Add([]byte("not a capture at all"))
+	// Heads of real captures (pcap and pcapng), when the shared captures are here.
+	for _, head := range testdata.CaptureHeads(f, 4096) {
+		f.Add(head)
+	}
 	dir := f.TempDir()
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p := filepath.Join(dir, "f.pcap")

@@ -3,6 +3,8 @@ package decode
 import (
 	"testing"
 
+	"github.com/flowclass/flowclass/internal/testdata"
+
 	"github.com/gopacket/gopacket/layers"
 )
 
@@ -18,6 +20,10 @@ func FuzzDecode(f *testing.F) {
 	f.Add([]byte{0x60, 0, 0, 0, 0, 8, 44, 64}, uint16(101))
 	f.Add([]byte{0xff, 0x03, 0, 0x21, 0x45}, uint16(9))
 	f.Add([]byte{0, 0, 8, 0, 1, 0, 0, 0}, uint16(192))
+	// Real packets of several link types, when the shared captures are here.
+	for _, pk := range testdata.SamplePackets(f, 12) {
+		f.Add(pk.Data, uint16(pk.LinkType))
+	}
 	f.Fuzz(func(t *testing.T, data []byte, lt uint16) {
 		d := NewDecoder()
 		var p Packet

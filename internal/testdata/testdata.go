@@ -70,3 +70,70 @@ func Capture(tb testing.TB, rel string) string {
 	}
 	return p
 }
+
+// seedCaptures are shared captures of different link types and formats
+// that fuzz corpora are seeded from.
+var seedCaptures = []string{
+	"benign/ndpi_443-curl.pcap",           // Ethernet
+	"benign/ndpi_kakaotalk_chat.pcap",     // Linux SLL
+	"benign/ndpi_bjnp.pcap",               // raw IP
+	"benign/ndpi_hsrp2_ipv6.pcapng",       // pcapng, VLAN, IPv6
+	"odd/ndpi_dlt_ppp.pcap",               // PPP
+	"odd/ndpi_someip_sd_sample.pcap",      // PPI
+	"odd/ndpi_ip_fragmented_garbage.pcap", // fragments
+}
+
+// Packet is one captured frame with its link type, for fuzz seeds.
+type Packet struct {
+	Data     []byte
+	LinkType uint16
+}
+
+// SamplePackets returns up to perFile packets from each seed capture, or
+// nothing when the shared captures are absent. It reads pcap files only
+// (classic header), which is enough for seeds and needs no project code.
+func SamplePackets(tb testing.TB, perFile int) []Packet {
+	tb.Helper()
+	dir := DatasetsDir(tb)
+	if dir == "" {
+		return nil
+	}
+	var out []Packet
+	for _, rel := range seedCaptures {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil || len(b) < 24 || !(b[0] == 0xd4 && b[1] == 0xc3 && b[2] == 0xb2 && b[3] == 0xa1) {
+			continue // little-endian microsecond pcap only
+		}
+		lt := uint16(b[20]) | uint16(b[21])<<8
+		off := 24
+		for n := 0; n < perFile && off+16 <= len(b); n++ {
+			caplen := int(uint32(b[off+8]) | uint32(b[off+9])<<8 | uint32(b[off+10])<<16 | uint32(b[off+11])<<24)
+			off += 16
+			if caplen < 0 || off+caplen > len(b) {
+				break
+			}
+			out = append(out, Packet{Data: append([]byte(nil), b[off:off+caplen]...), LinkType: lt})
+			off += caplen
+		}
+	}
+	return out
+}
+
+// CaptureHeads returns the first n bytes of each seed capture, or nothing
+// when the shared captures are absent.
+func CaptureHeads(tb testing.TB, n int) [][]byte {
+	tb.Helper()
+	dir := DatasetsDir(tb)
+	if dir == "" {
+		return nil
+	}
+	var out [][]byte
+	for _, rel := range seedCaptures {
+		b, err := os.ReadFile(filepath.Join(dir, rel))
+		if err != nil {
+			continue
+		}
+		out = append(out, b[:min(n, len(b))])
+	}
+	return out
+}
