@@ -5,7 +5,6 @@
 package cicflow
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"math"
@@ -195,7 +194,7 @@ func (w *Writer) AppendRow(dst []byte, r *features.Record, label string) []byte 
 		dst = appendNumber(dst, x)
 	}
 	dst = append(dst, ',')
-	return appendField(dst, label)
+	return features.AppendField(dst, label)
 }
 
 // numbers computes the numeric columns in header order.
@@ -387,35 +386,13 @@ func clean(x float64) float64 {
 	return x
 }
 
-func appendField(b []byte, s string) []byte {
-	quote := false
-	for i := 0; i < len(s); i++ {
-		switch s[i] {
-		case ',', '"', '\n', '\r':
-			quote = true
-		}
-	}
-	if !quote {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
-}
-
 // CSVWriter streams CIC rows under the header, plus the caller's extra
 // columns after Label (classify adds Score).
 type CSVWriter struct {
-	w     *bufio.Writer
+	features.RowWriter
 	row   *Writer
 	extra int
 	buf   []byte
-	err   error
 }
 
 // NewCSVWriter writes the header at once, so even an empty run leaves a
@@ -425,24 +402,24 @@ func NewCSVWriter(w io.Writer, schema *features.Schema, extra ...string) (*CSVWr
 	if err != nil {
 		return nil, err
 	}
-	c := &CSVWriter{w: bufio.NewWriterSize(w, 1<<16), row: row, extra: len(extra)}
+	c := &CSVWriter{RowWriter: features.NewRowWriter(w), row: row, extra: len(extra)}
 	for i, h := range append(Header(), extra...) {
 		if i > 0 {
 			c.buf = append(c.buf, ',')
 		}
-		c.buf = appendField(c.buf, h)
+		c.buf = features.AppendField(c.buf, h)
 	}
 	c.buf = append(c.buf, '\n')
-	if _, err := c.w.Write(c.buf); err != nil {
-		return nil, fmt.Errorf("write csv header: %w", err)
+	if err := c.WriteRow(c.buf); err != nil {
+		return nil, fmt.Errorf("csv header: %w", err)
 	}
 	return c, nil
 }
 
 // Write appends one row; the first error sticks.
 func (c *CSVWriter) Write(r *features.Record, label string, extra ...string) error {
-	if c.err != nil {
-		return c.err
+	if err := c.Err(); err != nil {
+		return err
 	}
 	if len(extra) != c.extra {
 		return fmt.Errorf("csv: %d extra values for %d extra columns", len(extra), c.extra)
@@ -450,23 +427,9 @@ func (c *CSVWriter) Write(r *features.Record, label string, extra ...string) err
 	b := c.row.AppendRow(c.buf[:0], r, label)
 	for _, x := range extra {
 		b = append(b, ',')
-		b = appendField(b, x)
+		b = features.AppendField(b, x)
 	}
 	b = append(b, '\n')
 	c.buf = b
-	if _, err := c.w.Write(b); err != nil {
-		c.err = fmt.Errorf("write csv: %w", err)
-	}
-	return c.err
-}
-
-// Flush writes buffered rows out.
-func (c *CSVWriter) Flush() error {
-	if c.err != nil {
-		return c.err
-	}
-	if err := c.w.Flush(); err != nil {
-		c.err = fmt.Errorf("write csv: %w", err)
-	}
-	return c.err
+	return c.WriteRow(b)
 }

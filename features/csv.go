@@ -13,18 +13,53 @@ import (
 // columns, metadata, features, then the caller's extra columns (train adds
 // label and source; classify adds score and predicted).
 type CSVWriter struct {
-	w      *bufio.Writer
+	RowWriter
 	schema *Schema
 	cols   []int // feature indexes written after the metadata
 	extra  int
 	buf    []byte
-	err    error
+}
+
+// RowWriter writes whole rows through a buffer; the first error sticks, so
+// a failed disk stops the output at a row boundary as far as this writer
+// goes. The CSV writers of this and other packages share it.
+type RowWriter struct {
+	w   *bufio.Writer
+	err error
+}
+
+// NewRowWriter buffers w.
+func NewRowWriter(w io.Writer) RowWriter { return RowWriter{w: bufio.NewWriterSize(w, 1<<16)} }
+
+// WriteRow writes one complete row.
+func (r *RowWriter) WriteRow(b []byte) error {
+	if r.err != nil {
+		return r.err
+	}
+	if _, err := r.w.Write(b); err != nil {
+		r.err = fmt.Errorf("write csv: %w", err)
+	}
+	return r.err
+}
+
+// Err is the first write error, if any.
+func (r *RowWriter) Err() error { return r.err }
+
+// Flush writes buffered rows out.
+func (r *RowWriter) Flush() error {
+	if r.err != nil {
+		return r.err
+	}
+	if err := r.w.Flush(); err != nil {
+		r.err = fmt.Errorf("write csv: %w", err)
+	}
+	return r.err
 }
 
 // NewCSVWriter writes the header at once so that even an empty run leaves
 // a loadable file.
 func NewCSVWriter(w io.Writer, s *Schema, extra ...string) (*CSVWriter, error) {
-	c := &CSVWriter{w: bufio.NewWriterSize(w, 1<<16), schema: s, extra: len(extra)}
+	c := &CSVWriter{RowWriter: NewRowWriter(w), schema: s, extra: len(extra)}
 	for i, f := range s.Features {
 		if !inIdentity(f.Name) {
 			c.cols = append(c.cols, i)
@@ -35,11 +70,11 @@ func NewCSVWriter(w io.Writer, s *Schema, extra ...string) (*CSVWriter, error) {
 		if i > 0 {
 			c.buf = append(c.buf, ',')
 		}
-		c.buf = appendField(c.buf, h)
+		c.buf = AppendField(c.buf, h)
 	}
 	c.buf = append(c.buf, '\n')
-	if _, err := c.w.Write(c.buf); err != nil {
-		return nil, fmt.Errorf("write csv header: %w", err)
+	if err := c.WriteRow(c.buf); err != nil {
+		return nil, fmt.Errorf("csv header: %w", err)
 	}
 	return c, nil
 }
@@ -47,8 +82,8 @@ func NewCSVWriter(w io.Writer, s *Schema, extra ...string) (*CSVWriter, error) {
 // Write appends one row. A row is written whole or not at all as far as
 // this writer's buffer goes; the first error sticks.
 func (c *CSVWriter) Write(r *Record, extra ...string) error {
-	if c.err != nil {
-		return c.err
+	if err := c.Err(); err != nil {
+		return err
 	}
 	if len(extra) != c.extra {
 		return fmt.Errorf("csv: %d extra values for %d extra columns", len(extra), c.extra)
@@ -56,7 +91,7 @@ func (c *CSVWriter) Write(r *Record, extra ...string) error {
 	b := AppendIdentity(c.buf[:0], r)
 	for _, m := range r.Meta {
 		b = append(b, ',')
-		b = appendField(b, m)
+		b = AppendField(b, m)
 	}
 	for _, i := range c.cols {
 		b = append(b, ',')
@@ -64,25 +99,11 @@ func (c *CSVWriter) Write(r *Record, extra ...string) error {
 	}
 	for _, x := range extra {
 		b = append(b, ',')
-		b = appendField(b, x)
+		b = AppendField(b, x)
 	}
 	b = append(b, '\n')
 	c.buf = b
-	if _, err := c.w.Write(b); err != nil {
-		c.err = fmt.Errorf("write csv: %w", err)
-	}
-	return c.err
-}
-
-// Flush writes buffered rows out.
-func (c *CSVWriter) Flush() error {
-	if c.err != nil {
-		return c.err
-	}
-	if err := c.w.Flush(); err != nil {
-		c.err = fmt.Errorf("write csv: %w", err)
-	}
-	return c.err
+	return c.WriteRow(b)
 }
 
 // TimeLayout is RFC 3339 in UTC with microseconds.
@@ -123,7 +144,9 @@ func AppendNumber(b []byte, v float64) []byte {
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
 }
 
-func appendField(b []byte, s string) []byte {
+// AppendField appends s as one CSV field, quoted when it holds a comma,
+// quote or line break, or starts with white space.
+func AppendField(b []byte, s string) []byte {
 	quote := false
 	for i := 0; i < len(s); i++ {
 		switch s[i] {

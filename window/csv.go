@@ -7,6 +7,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/flowclass/flowclass/features"
 )
 
 // Header returns the CSV columns of a window row, before any extra ones.
@@ -40,7 +42,7 @@ func NewCSVWriter(w io.Writer, extra ...string) *CSVWriter {
 		if i > 0 {
 			c.buf = append(c.buf, ',')
 		}
-		c.buf = appendField(c.buf, h)
+		c.buf = features.AppendField(c.buf, h)
 	}
 	c.buf = append(c.buf, '\n')
 	return c
@@ -91,7 +93,7 @@ func (c *CSVWriter) Write(s *Stats, extra ...string) error {
 	b = strconv.AppendUint(b, s.LateFlows, 10)
 	for _, e := range extra {
 		b = append(b, ',')
-		b = appendField(b, e)
+		b = features.AppendField(b, e)
 	}
 	b = append(b, '\n')
 	c.buf = b
@@ -121,26 +123,4 @@ func appendFloat(b []byte, v float64) []byte {
 		return strconv.AppendInt(b, int64(v), 10)
 	}
 	return strconv.AppendFloat(b, v, 'g', 10, 64)
-}
-
-// appendField quotes a value that holds a comma, quote or line break.
-func appendField(b []byte, s string) []byte {
-	quote := false
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; c == ',' || c == '"' || c == '\n' || c == '\r' {
-			quote = true
-			break
-		}
-	}
-	if !quote {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		if s[i] == '"' {
-			b = append(b, '"')
-		}
-		b = append(b, s[i])
-	}
-	return append(b, '"')
 }
