@@ -5,31 +5,60 @@ import (
 	"github.com/flowclass/flowclass/flow"
 )
 
-// sample is one packet kept for order statistics and SPLT: its time from
-// the flow's start, its size and direction.
+// sample is one packet kept for order statistics, SPLT and the moments of
+// the kept prefix: its time from the flow's start, its frame size, and its
+// transport payload length with the direction in the top bit.
 type sample struct {
 	t    int64
 	size uint32
-	dir  flow.Dir
+	pd   uint32
 }
+
+const dirBit = 1 << 31
+
+func newSample(t int64, size, pay int, dir flow.Dir) sample {
+	s := sample{t: t, size: uint32(size), pd: uint32(min(pay, dirBit-1))}
+	if dir == flow.Backward {
+		s.pd |= dirBit
+	}
+	return s
+}
+
+func (s sample) dir() flow.Dir {
+	if s.pd&dirBit != 0 {
+		return flow.Backward
+	}
+	return flow.Forward
+}
+
+func (s sample) pay() int64 { return int64(s.pd &^ dirBit) }
 
 // dirAcc accumulates one direction of a flow.
 type dirAcc struct {
 	packets, payloadPackets uint64
 	bytes, payload, header  uint64
 	first, last             int64
-	size, piat              moments // frame sizes; inter-arrival times (ns)
-	sizeDelta, piatDelta    moments // consecutive differences of those two
-	lastSize                float64
-	lastPIAT                float64
+	// The previous packet's size and inter-arrival time, for the deltas
+	// of packets past the kept prefix.
+	lastSize, lastPIAT int64
 	flags                   [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
 	initWin                 int32     // -1 until the first TCP packet
 	bulk                    bulkAcc
 	// Transport (L4) header bytes alone, and their per-packet minimum,
 	// as CICFlowMeter's Fwd Header Length and Fwd Seg Size Min count them.
 	l4Header    uint64
-	minL4Header int32   // -1 until the first packet
-	paySize     moments // transport payload lengths, one per packet
+	minL4Header int32 // -1 until the first packet
+}
+
+// tailStats holds online moments of the packets past a flow's kept prefix
+// (Config.MaxSamples). The prefix's moments are computed exactly from the
+// kept packets when the flow is summarised, so short flows, nearly all of
+// them, pay no per-packet moment updates and carry no moment state.
+type tailStats struct {
+	dir [2]struct {
+		size, piat, sizeDelta, piatDelta, pay moments
+	}
+	biPIAT moments
 }
 
 // bulkAcc follows CICFlowMeter's bulk definition: at least four
@@ -54,7 +83,7 @@ const (
 // ready: the extractor resets it for each new flow.
 type Accumulator struct {
 	dir      [2]dirAcc
-	biPIAT   moments
+	tail     *tailStats // nil until the flow outgrows its kept prefix
 	firstTS  int64
 	lastTS   int64
 	samples  []sample
@@ -89,13 +118,23 @@ func (a *Accumulator) reset(p *decode.Packet, samples []sample, maxKeep int) {
 func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int) {
 	ts := p.Timestamp
 	d := &a.dir[dir]
-	size := float64(p.WireLen)
+	size := int64(p.WireLen)
 	first := d.packets == 0
 
-	// Bidirectional inter-arrival, active/idle periods, subflows.
-	if a.biPIATReady() {
-		a.biPIAT.add(float64(max(ts-a.lastTS, 0)))
+	// Inside the kept prefix the packet is recorded and its moments wait
+	// for the summary; past it, they are updated online.
+	if len(a.samples) < a.maxKeep {
+		a.samples = append(a.samples, newSample(ts-a.firstTS, p.WireLen, p.PayloadLen, dir))
+	} else {
+		a.addTail(d, dir, ts, size, int64(p.PayloadLen), first)
 	}
+	if !first {
+		piat := max(ts-d.last, 0)
+		d.lastPIAT = piat
+	}
+	d.lastSize = size
+
+	// Active/idle periods, subflows.
 	if gap := ts - a.activeEnd; gap > activity {
 		if a.activeEnd-a.activeStart > 0 {
 			a.active.add(float64(a.activeEnd - a.activeStart))
@@ -122,20 +161,9 @@ func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int
 	if d.minL4Header < 0 || int32(l4) < d.minL4Header {
 		d.minL4Header = int32(l4)
 	}
-	d.paySize.add(float64(p.PayloadLen))
-	d.size.add(size)
 	if first {
 		d.first = ts
-	} else {
-		piat := float64(max(ts-d.last, 0))
-		d.piat.add(piat)
-		d.sizeDelta.add(size - d.lastSize)
-		if d.piat.n >= 2 {
-			d.piatDelta.add(piat - d.lastPIAT)
-		}
-		d.lastPIAT = piat
 	}
-	d.lastSize = size
 	if ts > d.last || first {
 		d.last = ts
 	}
@@ -149,14 +177,28 @@ func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int
 	if p.PayloadLen > 0 {
 		a.bulk(dir, ts, uint64(p.PayloadLen))
 	}
-	if len(a.samples) < a.maxKeep {
-		a.samples = append(a.samples, sample{t: ts - a.firstTS, size: uint32(p.WireLen), dir: dir})
-	}
 }
 
-// biPIATReady is true from the flow's second packet on.
-func (a *Accumulator) biPIATReady() bool {
-	return a.dir[0].packets+a.dir[1].packets > 0
+// addTail updates the online moments with a packet past the kept prefix;
+// d still holds the state before this packet. The series are those calc
+// rebuilds from the kept packets, continued.
+func (a *Accumulator) addTail(d *dirAcc, dir flow.Dir, ts, size, pay int64, first bool) {
+	if a.tail == nil {
+		a.tail = new(tailStats)
+	}
+	t := &a.tail.dir[dir]
+	a.tail.biPIAT.add(float64(max(ts-a.lastTS, 0)))
+	t.size.add(float64(size))
+	t.pay.add(float64(pay))
+	if first {
+		return
+	}
+	piat := max(ts-d.last, 0)
+	t.piat.add(float64(piat))
+	t.sizeDelta.add(float64(size - d.lastSize))
+	if d.packets >= 2 {
+		t.piatDelta.add(float64(piat - d.lastPIAT))
+	}
 }
 
 func (a *Accumulator) tcp(p *decode.Packet, dir flow.Dir, d *dirAcc, first bool) {

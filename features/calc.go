@@ -34,6 +34,7 @@ type calc struct {
 	piat      [3]summary
 	sizeDelta [3]summary // index 0 unused
 	piatDelta [3]summary // index 0 unused
+	pay       [3]moments // transport payload lengths; index 0 unused
 	active    moments
 	idle      moments
 	app       appmeta.Meta
@@ -41,7 +42,7 @@ type calc struct {
 	appStrs   []string
 
 	// Scratch series, reused between flows.
-	buf     [10][]int64 // integers: bytes and nanoseconds
+	buf     [12][]int64 // integers: bytes and nanoseconds
 	scratch []int64
 }
 
@@ -96,7 +97,7 @@ func (c *calc) splt(i, k int) float64 {
 	}
 	switch k {
 	case 0:
-		return float64(s[i].dir)
+		return float64(s[i].dir())
 	case 1:
 		return float64(s[i].size)
 	}
@@ -123,9 +124,10 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 			c.dur[d+1] = 0
 		}
 	}
-	// Series rebuilt from the kept packets, for order statistics. Index:
-	// 0-2 sizes (both, fwd, bwd), 3-5 inter-arrivals, 6-7 size deltas
-	// (fwd, bwd), 8-9 inter-arrival deltas.
+	// Series rebuilt from the kept packets, for order statistics and the
+	// prefix's moments. Index: 0-2 sizes (both, fwd, bwd), 3-5
+	// inter-arrivals, 6-7 size deltas (fwd, bwd), 8-9 inter-arrival
+	// deltas, 10-11 payload lengths.
 	for i := range c.buf {
 		c.buf[i] = c.buf[i][:0]
 	}
@@ -135,9 +137,10 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 	var seen [2]int
 	var hi int64
 	for i, s := range a.samples {
-		d := int(s.dir)
+		d := int(s.dir())
 		size := int64(s.size)
 		c.buf[1+d] = append(c.buf[1+d], size)
+		c.buf[10+d] = append(c.buf[10+d], s.pay())
 		if i > 0 {
 			c.buf[3] = append(c.buf[3], max(s.t-hi, 0))
 		}
@@ -157,20 +160,24 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		lastSize[d] = size
 		seen[d]++
 	}
-	f, b := &a.dir[0], &a.dir[1]
-	c.size[1] = summarise(f.size, c.buf[1], &c.scratch)
-	c.size[2] = summarise(b.size, c.buf[2], &c.scratch)
+	var tail tailStats
+	if a.tail != nil {
+		tail = *a.tail
+	}
+	var size [3]moments
+	for d := 1; d < 3; d++ {
+		t := &tail.dir[d-1]
+		c.size[d], size[d] = summarise(t.size, c.buf[d], &c.scratch)
+		c.piat[d], _ = summarise(t.piat, c.buf[3+d], &c.scratch)
+		c.sizeDelta[d], _ = summarise(t.sizeDelta, c.buf[5+d], &c.scratch)
+		c.piatDelta[d], _ = summarise(t.piatDelta, c.buf[7+d], &c.scratch)
+		c.pay[d] = merge(seriesMoments(c.buf[9+d]), t.pay)
+	}
 	// Both directions' sizes are now sorted: merge them rather than sort
 	// the bidirectional series again.
 	c.buf[0] = mergeSorted(c.buf[0][:0], c.buf[1], c.buf[2])
-	c.size[0] = summariseSorted(merge(f.size, b.size), c.buf[0])
-	c.piat[0] = summarise(a.biPIAT, c.buf[3], &c.scratch)
-	c.piat[1] = summarise(f.piat, c.buf[4], &c.scratch)
-	c.piat[2] = summarise(b.piat, c.buf[5], &c.scratch)
-	c.sizeDelta[1] = summarise(f.sizeDelta, c.buf[6], &c.scratch)
-	c.sizeDelta[2] = summarise(b.sizeDelta, c.buf[7], &c.scratch)
-	c.piatDelta[1] = summarise(f.piatDelta, c.buf[8], &c.scratch)
-	c.piatDelta[2] = summarise(b.piatDelta, c.buf[9], &c.scratch)
+	c.size[0] = summariseSorted(merge(size[1], size[2]), c.buf[0])
+	c.piat[0], _ = summarise(tail.biPIAT, c.buf[3], &c.scratch)
 	c.active, c.idle = a.finishActive()
 	c.app = a.app.s.Result()
 	c.appNums = c.app.AppendNumbers(c.appNums[:0])

@@ -227,7 +227,7 @@ func NewSchema(cfg Config) (*Schema, error) {
 				Definition: fmt.Sprintf("%s of the transport payload lengths of the packets of %s (0 for packets without payload; 0 without packets).", capital(statDefs[st]), dirWords[d]),
 				Peers:      peer(d, "Fwd Packet Length "+cic, "Bwd Packet Length "+cic, ""),
 				value: func(c *calc) float64 {
-					m := &c.acc.dir[d-1].paySize
+					m := &c.pay[d]
 					if m.n == 0 {
 						return 0
 					}

@@ -17,6 +17,7 @@ import (
 type refPacket struct {
 	ts   int64
 	size float64
+	pay  float64 // transport payload bytes; -1 when the capture cut the packet
 	fwd  bool
 }
 
@@ -123,7 +124,11 @@ func referenceFlows(t *testing.T, path string) map[string]*refFlow {
 				flows[fwdKey] = rf
 			}
 		}
-		rf.pkts = append(rf.pkts, refPacket{ts: rec.Timestamp.UnixNano(), size: float64(rec.Length), fwd: fwd})
+		pay := float64(len(tl.LayerPayload()))
+		if len(rec.Data) < rec.Length {
+			pay = -1
+		}
+		rf.pkts = append(rf.pkts, refPacket{ts: rec.Timestamp.UnixNano(), size: float64(rec.Length), pay: pay, fwd: fwd})
 	}
 	return flows
 }
@@ -166,44 +171,62 @@ func close9(got, want, scale float64) bool {
 	return math.Abs(got-want) <= 1e-9*math.Max(math.Abs(want), scale)
 }
 
-// TestStatisticsMatchNaiveReference checks every distribution feature of
-// real flows against a naive two-pass computation over packets grouped by
-// an independent decoder.
-func TestStatisticsMatchNaiveReference(t *testing.T) {
-	files := []string{"benign/ndpi_443-firefox.pcap", "benign/ndpi_1kxun.pcap", "benign/iotlab_schlage-lock-01.pcap",
-		"malicious/slips_ssh-bruteforce.pcap", "benign/ndpi_alexa-app.pcapng"}
-	schema, err := NewSchema(Config{})
+// extractByTuple runs the extractor over a capture and returns the feature
+// rows of TCP and UDP flows by 5-tuple, and the tuples seen more than once.
+func extractByTuple(t *testing.T, schema *Schema, path string) (map[string][]float64, map[string]bool) {
+	got := map[string][]float64{}
+	dup := map[string]bool{}
+	e := NewExtractor(schema, flow.Config{IdleTimeout: 1e18, ActiveTimeout: 1e18}, func(r *Record) {
+		if r.Proto != 6 && r.Proto != 17 {
+			return
+		}
+		proto := map[uint8]string{6: "tcp", 17: "udp"}[r.Proto]
+		k := fmt.Sprintf("%s %s:%d>%s:%d", proto, r.Src, r.SrcPort, r.Dst, r.DstPort)
+		if _, seen := got[k]; seen {
+			dup[k] = true
+		}
+		got[k] = append([]float64(nil), r.Values...)
+	}, 1, 1)
+	f, err := capture.OpenFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checked := 0
+	var rec capture.Record
+	for f.Next(&rec) == nil {
+		e.Packet(&rec)
+	}
+	f.Close()
+	e.Flush(flow.EndOfInput)
+	return got, dup
+}
+
+// orderStats are the statistics taken from the kept packets only.
+var orderStats = map[string]bool{"median": true, "mode": true, "p10": true, "p25": true, "p50": true, "p75": true, "p90": true}
+
+// TestStatisticsMatchNaiveReference checks every distribution feature of
+// real flows against a naive two-pass computation over packets grouped by
+// an independent decoder: once with every packet kept, and once keeping
+// only the first 4 packets of each flow, where the moments must still
+// cover all packets (the kept prefix's merged with the online tail's) and
+// the order statistics describe the first 4.
+func TestStatisticsMatchNaiveReference(t *testing.T) {
+	files := []string{"benign/ndpi_443-firefox.pcap", "benign/ndpi_1kxun.pcap", "benign/iotlab_schlage-lock-01.pcap",
+		"malicious/slips_ssh-bruteforce.pcap", "benign/ndpi_alexa-app.pcapng"}
+	for _, keep := range []int{DefaultMaxSamples, 4} {
+		t.Run(fmt.Sprintf("keep%d", keep), func(t *testing.T) { compareWithNaive(t, files, keep) })
+	}
+}
+
+func compareWithNaive(t *testing.T, files []string, keep int) {
+	schema, err := NewSchema(Config{MaxSamples: keep})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked, tails, payChecked := 0, 0, 0
 	for _, rel := range files {
 		path := testdata.Capture(t, rel)
 		ref := referenceFlows(t, path)
-		got := map[string][]float64{}
-		dup := map[string]bool{}
-		e := NewExtractor(schema, flow.Config{IdleTimeout: 1e18, ActiveTimeout: 1e18}, func(r *Record) {
-			if r.Proto != 6 && r.Proto != 17 {
-				return
-			}
-			proto := map[uint8]string{6: "tcp", 17: "udp"}[r.Proto]
-			k := fmt.Sprintf("%s %s:%d>%s:%d", proto, r.Src, r.SrcPort, r.Dst, r.DstPort)
-			if _, seen := got[k]; seen {
-				dup[k] = true
-			}
-			got[k] = append([]float64(nil), r.Values...)
-		}, 1, 1)
-		f, err := capture.OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rec capture.Record
-		for f.Next(&rec) == nil {
-			e.Packet(&rec)
-		}
-		f.Close()
-		e.Flush(flow.EndOfInput)
-
+		got, dup := extractByTuple(t, schema, path)
 		for k, rf := range ref {
 			vals, ok := got[k]
 			// Flows split by TCP teardown and port reuse, or turned round
@@ -212,8 +235,13 @@ func TestStatisticsMatchNaiveReference(t *testing.T) {
 				continue
 			}
 			sizes, piats, sd, pd := seriesOf(rf.pkts)
-			check := func(prefix string, xs []float64, suffix string) {
-				want := naiveStats(xs)
+			kept := rf.pkts[:min(keep, len(rf.pkts))]
+			if len(kept) < len(rf.pkts) {
+				tails++
+			}
+			ksizes, kpiats, ksd, kpd := seriesOf(kept)
+			check := func(prefix string, xs, keptXs []float64, suffix string) {
+				want, wantKept := naiveStats(xs), naiveStats(keptXs)
 				unit := 1.0
 				if suffix == "piat_ms" || suffix == "piat_delta_ms" {
 					unit = 1e6 // the reference works in exact ns
@@ -229,6 +257,9 @@ func TestStatisticsMatchNaiveReference(t *testing.T) {
 						t.Fatalf("no feature %s", name)
 					}
 					w, scale := want[st], mag/unit
+					if orderStats[st] {
+						w = wantKept[st]
+					}
 					switch st {
 					case "variance":
 						w, scale = w/(unit*unit), scale*scale
@@ -243,12 +274,15 @@ func TestStatisticsMatchNaiveReference(t *testing.T) {
 				}
 			}
 			for d := 0; d < 3; d++ {
-				check(dirNames[d], sizes[d], "ps")
-				check(dirNames[d], piats[d], "piat_ms")
+				check(dirNames[d], sizes[d], ksizes[d], "ps")
+				check(dirNames[d], piats[d], kpiats[d], "piat_ms")
 			}
 			for d := 1; d < 3; d++ {
-				check(dirNames[d], sd[d], "ps_delta")
-				check(dirNames[d], pd[d], "piat_delta_ms")
+				check(dirNames[d], sd[d], ksd[d], "ps_delta")
+				check(dirNames[d], pd[d], kpd[d], "piat_delta_ms")
+			}
+			if checkPayload(t, schema, rel, k, rf.pkts, vals) {
+				payChecked++
 			}
 			checked++
 		}
@@ -256,5 +290,35 @@ func TestStatisticsMatchNaiveReference(t *testing.T) {
 	if checked < 50 {
 		t.Fatalf("only %d flows compared; expected many more", checked)
 	}
-	t.Logf("compared %d flows × %d distribution features", checked, 10*len(statNames))
+	if keep < DefaultMaxSamples && tails < 50 {
+		t.Fatalf("only %d flows outgrew %d kept packets; expected many more", tails, keep)
+	}
+	t.Logf("compared %d flows × %d distribution features (%d past the kept prefix), payload statistics of %d",
+		checked, 10*len(statNames), tails, payChecked)
+}
+
+// checkPayload compares the payload-length statistics of a flow none of
+// whose packets the capture cut.
+func checkPayload(t *testing.T, schema *Schema, rel, k string, pkts []refPacket, vals []float64) bool {
+	var pays [3][]float64
+	for _, p := range pkts {
+		if p.pay < 0 {
+			return false
+		}
+		d := 1
+		if !p.fwd {
+			d = 2
+		}
+		pays[d] = append(pays[d], p.pay)
+	}
+	for d := 1; d < 3; d++ {
+		want := naiveStats(pays[d])
+		for _, st := range []string{"min", "max", "mean", "stddev"} {
+			name := dirNames[d] + "_" + st + "_payload_ps"
+			if got := vals[schema.Index(name)]; !close9(got, want[st], want["max"]) {
+				t.Errorf("%s %s: %s = %v, naive reference %v", rel, k, name, got, want[st])
+			}
+		}
+	}
+	return true
 }

@@ -128,14 +128,41 @@ var statFields = [len(statNames)]func(*summary) float64{
 	func(s *summary) float64 { return s.p90 },
 }
 
-// summarise combines exact online moments with order statistics over the
-// stored sample (sorted in place). An empty series gives all zeros.
-func summarise(m moments, sample []int64, scratch *[]int64) summary {
-	if m.n == 0 {
-		return summary{}
-	}
+// summarise sorts the kept series in place and reports its statistics
+// together with the online moments of the packets past it (tail), and the
+// moments of the whole series. An empty series gives all zeros.
+func summarise(tail moments, sample []int64, scratch *[]int64) (summary, moments) {
 	sortInts(sample, scratch)
-	return summariseSorted(m, sample)
+	m := merge(seriesMoments(sample), tail)
+	return summariseSorted(m, sample), m
+}
+
+// seriesMoments computes the moments of xs in two passes: the sum, exact
+// for integers below 2^53, then the central moments about the mean.
+func seriesMoments(xs []int64) moments {
+	if len(xs) == 0 {
+		return moments{}
+	}
+	var m moments
+	lo, hi := xs[0], xs[0]
+	for _, x := range xs {
+		m.sum += float64(x)
+		lo, hi = min(lo, x), max(hi, x)
+	}
+	m.n = float64(len(xs))
+	m.min, m.max = float64(lo), float64(hi)
+	m.mean = m.sum / m.n
+	if lo == hi {
+		return m
+	}
+	for _, x := range xs {
+		d := float64(x) - m.mean
+		d2 := d * d
+		m.m2 += d2
+		m.m3 += d2 * d
+		m.m4 += d2 * d2
+	}
+	return m
 }
 
 // summariseSorted is summarise for a sample already in ascending order.
