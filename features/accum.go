@@ -41,9 +41,9 @@ type dirAcc struct {
 	// The previous packet's size and inter-arrival time, for the deltas
 	// of packets past the kept prefix.
 	lastSize, lastPIAT int64
-	flags                   [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
-	initWin                 int32     // -1 until the first TCP packet
-	bulk                    bulkAcc
+	flags              [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
+	initWin            int32     // -1 until the first TCP packet
+	bulk               bulkAcc
 	// Transport (L4) header bytes alone, and their per-packet minimum,
 	// as CICFlowMeter's Fwd Header Length and Fwd Seg Size Min count them.
 	l4Header    uint64
