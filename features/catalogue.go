@@ -18,6 +18,11 @@ type Feature struct {
 	// describe behaviour; train leaves them out of models.
 	ModelInput bool
 	value      func(c *calc) float64
+	// block, on the first feature of a run computed together (a series'
+	// 15 statistics), fills the whole run at once: per flow that is one
+	// call where there would be 15.
+	block    func(c *calc, out []float64)
+	blockLen int
 }
 
 // Column is a string-valued identity or metadata column.
@@ -260,6 +265,8 @@ func NewSchema(cfg Config) (*Schema, error) {
 		sr := sr
 		for _, d := range sr.dirs {
 			d := d
+			var scales [len(statNames)]float64
+			first := len(s.Features)
 			for k, st := range statNames {
 				k, st := k, st
 				unit := sr.unit
@@ -276,10 +283,18 @@ func NewSchema(cfg Config) (*Schema, error) {
 				if unit == "ratio" {
 					scale = 1
 				}
+				scales[k] = scale
 				in(Feature{Name: dirNames[d] + "_" + st + "_" + sr.name, Family: "distribution", Unit: unit,
 					Definition: fmt.Sprintf("%s of the %s of %s.", capital(statDefs[st]), sr.what, dirWords[d]),
 					Peers:      seriesPeer(sr.name, sr.peerCIC, d, st),
 					value:      func(c *calc) float64 { return statFields[k](sr.get(c, d)) * scale }})
+			}
+			s.Features[first].blockLen = len(statNames)
+			s.Features[first].block = func(c *calc, out []float64) {
+				v := sr.get(c, d).values()
+				for k := range v {
+					out[k] = clean(v[k] * scales[k])
+				}
 			}
 		}
 	}

@@ -219,8 +219,15 @@ func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason, at int64)
 	r.Expiration = reason
 	r.Source = e.source
 	e.calc.prepare(r, a)
-	for i := range e.schema.Features {
-		r.Values[i] = clean(e.schema.Features[i].value(&e.calc))
+	fs := e.schema.Features
+	for i := 0; i < len(fs); {
+		if f := &fs[i]; f.block != nil {
+			f.block(&e.calc, r.Values[i:i+f.blockLen])
+			i += f.blockLen
+			continue
+		}
+		r.Values[i] = clean(fs[i].value(&e.calc))
+		i++
 	}
 }
 
