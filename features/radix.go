@@ -1,13 +1,24 @@
 package features
 
-import "slices"
+import (
+	"math/bits"
+	"slices"
+)
 
 // sortInts sorts xs ascending. Series here are integers (bytes and
 // nanoseconds) spanning few bytes, so above a small size an LSD radix
 // sort over only the bytes that vary beats comparison sorting; scratch is
 // reused between calls.
+//
+// The thresholds come from measuring each method on random series
+// (sizes spanning 2^11, times spanning 2^24 and 2^40): insertion sort wins
+// up to about 40 values, pdqsort up to about 64 values per radix pass.
 func sortInts(xs []int64, scratch *[]int64) {
-	if len(xs) < 96 {
+	switch {
+	case len(xs) <= 40:
+		insertionSort(xs)
+		return
+	case len(xs) < 128:
 		slices.Sort(xs)
 		return
 	}
@@ -18,6 +29,11 @@ func sortInts(xs []int64, scratch *[]int64) {
 	}
 	span := uint64(hi - lo)
 	if span == 0 {
+		return
+	}
+	passes := (bits.Len64(span) + 7) / 8
+	if len(xs) < 64*passes {
+		slices.Sort(xs)
 		return
 	}
 	if cap(*scratch) < len(xs) {
@@ -43,5 +59,17 @@ func sortInts(xs []int64, scratch *[]int64) {
 	}
 	if &src[0] != &xs[0] {
 		copy(xs, src)
+	}
+}
+
+func insertionSort(xs []int64) {
+	for i := 1; i < len(xs); i++ {
+		v := xs[i]
+		j := i
+		for j > 0 && xs[j-1] > v {
+			xs[j] = xs[j-1]
+			j--
+		}
+		xs[j] = v
 	}
 }

@@ -138,30 +138,55 @@ func summarise(tail moments, sample []int64, scratch *[]int64) (summary, moments
 }
 
 // seriesMoments computes the moments of xs in two passes: the sum, exact
-// for integers below 2^53, then the central moments about the mean.
+// for integers below 2^53, then the central moments about the mean. Each
+// pass keeps two independent accumulators, so consecutive floating-point
+// additions do not wait on each other.
 func seriesMoments(xs []int64) moments {
 	if len(xs) == 0 {
 		return moments{}
 	}
 	var m moments
 	lo, hi := xs[0], xs[0]
-	for _, x := range xs {
-		m.sum += float64(x)
-		lo, hi = min(lo, x), max(hi, x)
+	var s0, s1 float64
+	i := 0
+	for ; i+1 < len(xs); i += 2 {
+		a, b := xs[i], xs[i+1]
+		s0 += float64(a)
+		s1 += float64(b)
+		lo, hi = min(lo, a, b), max(hi, a, b)
 	}
+	if i < len(xs) {
+		s0 += float64(xs[i])
+		lo, hi = min(lo, xs[i]), max(hi, xs[i])
+	}
+	m.sum = s0 + s1
 	m.n = float64(len(xs))
 	m.min, m.max = float64(lo), float64(hi)
 	m.mean = m.sum / m.n
 	if lo == hi {
 		return m
 	}
-	for _, x := range xs {
-		d := float64(x) - m.mean
-		d2 := d * d
-		m.m2 += d2
-		m.m3 += d2 * d
-		m.m4 += d2 * d2
+	var a2, a3, a4, b2, b3, b4 float64
+	i = 0
+	for ; i+1 < len(xs); i += 2 {
+		da := float64(xs[i]) - m.mean
+		db := float64(xs[i+1]) - m.mean
+		da2, db2 := da*da, db*db
+		a2 += da2
+		a3 += da2 * da
+		a4 += da2 * da2
+		b2 += db2
+		b3 += db2 * db
+		b4 += db2 * db2
 	}
+	if i < len(xs) {
+		d := float64(xs[i]) - m.mean
+		d2 := d * d
+		a2 += d2
+		a3 += d2 * d
+		a4 += d2 * d2
+	}
+	m.m2, m.m3, m.m4 = a2+b2, a3+b3, a4+b4
 	return m
 }
 
