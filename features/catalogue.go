@@ -33,7 +33,7 @@ type Column struct {
 
 // Version names the feature set. Models record it; bump it whenever a
 // definition changes so old models are refused rather than fed garbage.
-const Version = "flowclass-features/2"
+const Version = "flowclass-features/3"
 
 // Config chooses the configurable parts of the feature set.
 type Config struct {
@@ -46,6 +46,9 @@ type Config struct {
 	// MaxSamples bounds the packets kept per flow for exact medians,
 	// modes and percentiles (default 20,000).
 	MaxSamples int
+	// ContextWindowNS is the width of the windows the context columns
+	// count over (default 10 s; negative turns them off: they are 0).
+	ContextWindowNS int64
 }
 
 // Defaults for Config.
@@ -54,6 +57,7 @@ const (
 	MaxSPLT                = 255
 	DefaultActivityTimeout = int64(5e9)
 	DefaultMaxSamples      = 20000
+	DefaultContextWindow   = int64(10e9)
 )
 
 func (c Config) withDefaults() Config {
@@ -68,6 +72,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxSamples == 0 {
 		c.MaxSamples = DefaultMaxSamples
+	}
+	if c.ContextWindowNS == 0 {
+		c.ContextWindowNS = DefaultContextWindow
 	}
 	return c
 }
@@ -407,6 +414,13 @@ func NewSchema(cfg Config) (*Schema, error) {
 		in(f)
 	}
 
+	// Context: filled after the flow expires by window.Context, which sees
+	// every flow in expiry order; the extractor leaves them 0.
+	for _, f := range contextFeatures {
+		f.value = func(*calc) float64 { return 0 }
+		in(f)
+	}
+
 	s.byName = make(map[string]int, len(s.Features))
 	for i, f := range s.Features {
 		if _, dup := s.byName[f.Name]; dup {
@@ -543,3 +557,24 @@ func (s *Schema) FeatureNames() []string {
 	}
 	return out
 }
+
+// contextFeatures count, for each flow, the flows that expired before it
+// (and itself) whose last packet lies in the same window as its own last
+// packet or in the window before; see ContextPreamble.
+var contextFeatures = []Feature{
+	{Name: "ctx_src_flows", Family: "context", Unit: "flows", Definition: "Flows from this flow's source address.", Peers: ""},
+	{Name: "ctx_src_dst_ips", Family: "context", Unit: "addresses", Definition: "Distinct destination addresses this flow's source address sent flows to (a sweep drives it up).", Peers: ""},
+	{Name: "ctx_src_dst_ports", Family: "context", Unit: "ports", Definition: "Distinct (protocol, destination port) pairs of the TCP and UDP flows this flow's source address opened (a vertical port scan drives it up).", Peers: ""},
+	{Name: "ctx_src_dport_flows", Family: "context", Unit: "flows", Definition: "Flows from this flow's source address with its protocol and destination port (for protocols without ports: its protocol): brute force and floods drive it up.", Peers: ""},
+	{Name: "ctx_src_dport_answered", Family: "context", Unit: "flows", Definition: "Of those, the flows the other side answered (dst2src_packets > 0): scans and floods are mostly unanswered.", Peers: ""},
+	{Name: "ctx_dst_flows", Family: "context", Unit: "flows", Definition: "Flows to this flow's destination address, from any source.", Peers: ""},
+	{Name: "ctx_dst_other_srcs", Family: "context", Unit: "addresses", Definition: "Distinct source addresses other than this flow's own that sent flows to its destination address (a distributed flood drives it up).", Peers: ""},
+}
+
+// ContextPreamble defines what the context columns count over.
+const ContextPreamble = "Context columns count flows by their last packet time in tumbling windows of packet time (`--window`, 10 s by default): " +
+	"those whose last packet lies in the window of this flow's last packet or in the window before it, among the flows that expired before this one, and this flow itself. " +
+	"Counting only flows already expired keeps a flow's context free of the future, so classify scores it the moment it expires; " +
+	"flows still active (a long connection) are counted when they end. Addresses and ports are compared by 64-bit hashes (collisions below one in 10^9 at these sizes); " +
+	"a window holds at most 4,194,304 distinct keys, after which new keys are not counted (classify reports how many flows that touched). " +
+	"With `--window 0` the columns are 0. The windows CSV (`--windows`) reports the whole-window statistics these columns are drawn from."

@@ -25,7 +25,7 @@ func Markdown(s *Schema) string {
 - ` + "`ps_delta`" + ` and ` + "`piat_delta_ms`" + ` are differences between consecutive values of one direction (AppFlowMeter's deltas), signed.
 - **Empty series and edge cases:** every statistic of an empty series is 0 and the matching ` + "`*_packets`" + ` count of 0 tells it apart; rates over a zero duration are 0; ratios with a zero denominator are 0; the coefficient of variation is 0 when the mean is 0 (or lost in rounding, below 1e-9 of the largest magnitude); skewness and kurtosis of a constant series are 0. NaN and Inf never appear.
 - Statistics: variance and standard deviation are population values (divide by n); skewness is the biased Fisher-Pearson coefficient and kurtosis the biased excess kurtosis (scipy.stats' defaults); percentiles interpolate linearly between closest ranks (numpy's default); the mode is the most frequent value, the smallest on ties.
-- **Bounded memory:** min, max, mean, variance, skewness and kurtosis are exact for every flow (online Welford/Terriberry moments). Median, mode and percentiles are exact over the first ` + fmt.Sprint(s.Config.MaxSamples) + ` packets of a flow; for longer flows they describe those first packets.
+- **Bounded memory:** min, max, mean, variance, skewness and kurtosis are exact for every flow: computed in two passes over the kept packets when the flow ends, merged (Chan et al.'s pairwise formulas) with online Welford/Terriberry moments of any packets past them. Median, mode and percentiles are exact over the first ` + fmt.Sprint(s.Config.MaxSamples) + ` packets of a flow; for longer flows they describe those first packets.
 - CICFlowMeter's 84 columns (` + "`--columns cic`" + `) are computed from these features; [CIC.md](CIC.md) maps each one and lists every difference from CICFlowMeter's own output.
 - Identity and metadata columns are not model inputs, except ` + "`protocol`, `dst_port` and `ip_version`" + `, which describe the service rather than the capture.
 
@@ -45,7 +45,11 @@ func Markdown(s *Schema) string {
 	for _, f := range s.Features {
 		if f.Family != family {
 			family = f.Family
-			fmt.Fprintf(&b, "\n### %s\n\n| name | unit | model input | definition | closest peer column |\n|---|---|---|---|---|\n", family)
+			fmt.Fprintf(&b, "\n### %s\n\n", family)
+			if family == "context" {
+				b.WriteString(ContextPreamble + "\n\n")
+			}
+			b.WriteString("| name | unit | model input | definition | closest peer column |\n|---|---|---|---|---|\n")
 		}
 		in := "yes"
 		if !f.ModelInput {

@@ -32,7 +32,20 @@ const (
 	// ActiveAlert is a flow still active whose score crossed the
 	// threshold when re-scored.
 	ActiveAlert
+	// activeCheck is a snapshot of an active flow due for re-scoring; it
+	// becomes an ActiveAlert or is dropped after the merge.
+	activeCheck
 )
+
+// Context attaches the columns that depend on other flows (window.Context).
+// The pipeline calls it after the merge, in expiry order, from one
+// goroutine: Attach for each flow that ends, Peek for a snapshot of an
+// active flow, Reset when a new recording starts.
+type Context interface {
+	Attach(r *features.Record)
+	Peek(r *features.Record)
+	Reset()
+}
 
 // Event is one output of the pipeline. Record is owned by the event until
 // the output function returns.
@@ -56,6 +69,9 @@ type Options struct {
 	Workers int // default 1
 	// NewScorer makes one scorer per worker; nil runs without scoring.
 	NewScorer func() (Scorer, error)
+	// Context, when set, fills the context columns of every flow before it
+	// is scored.
+	Context   Context
 	Threshold float64
 	// RescoreInterval re-scores every active flow this often in packet
 	// time (0: never); RescorePackets re-scores a flow each time its packet
@@ -186,25 +202,37 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		go func(w int) {
 			defer wg.Done()
 			defer guard(opt.OnPanic)
-			runWorker(w, opt, fc, scorers[w], ins[w], free, outs)
+			runWorker(w, opt, fc, opt.NewScorer != nil, ins[w], free, outs)
 		}(w)
 	}
 	var flows, alerts atomic.Uint64
 	mergeDone := make(chan struct{})
 	var counts features.Counters
 	var werr error
+	post := &postStage{opt: opt, scorers: scorers, alerted: map[uint64]bool{}, emit: func(ev *Event) {
+		if ev.Kind == FlowEnd {
+			flows.Add(1)
+		}
+		if ev.Alert {
+			alerts.Add(1)
+		}
+		out(ev)
+		releaseEvent(ev)
+	}}
+	if opt.NewScorer == nil {
+		post.scorers = nil
+	}
 	go func() {
 		defer guard(opt.OnPanic)
-		counts, werr = merge(opt.Workers, outs, func(ev *Event) {
-			if ev.Kind == FlowEnd {
-				flows.Add(1)
+		var serr error
+		counts, werr = merge(opt.Workers, outs, func(evs []*Event) {
+			if err := post.process(evs); err != nil && serr == nil {
+				serr = err
 			}
-			if ev.Alert {
-				alerts.Add(1)
-			}
-			out(ev)
-			releaseEvent(ev)
 		})
+		if werr == nil {
+			werr = serr
+		}
 		close(mergeDone)
 	}()
 
@@ -476,16 +504,15 @@ func (r *reader) liveTicks(done chan struct{}) {
 	}
 }
 
-func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
+func runWorker(w int, opt Options, fc flow.Config, scoring bool, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
 	var pending []*Event
+	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}}
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
+		delete(rs.scoredAt, rec.FlowID)
 		pending = append(pending, newEvent(FlowEnd, rec, rec.Expired))
 	}, 1, 1)
-	ws := &workerScore{sc: sc, opt: opt, alerted: map[uint64]bool{}, scoredAt: map[uint64]uint64{}, nf: len(opt.Schema.Features)}
 	var nextRescore int64
 	var rec capture.Record
-	var epoch uint32
-	var err error
 	for b := range in {
 		rec.Source = b.source
 		for _, p := range b.pkts {
@@ -494,11 +521,9 @@ func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, 
 			rec.LinkType = p.lt
 			rec.Timestamp = time.Unix(0, p.ts)
 			e.Packet(&rec)
-			if opt.RescorePackets > 0 && sc != nil {
+			if opt.RescorePackets > 0 && scoring {
 				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 {
-					if ev := ws.rescoreOne(e.SnapshotFlow(slot), p.ts); ev != nil {
-						pending = append(pending, ev)
-					}
+					pending = append(pending, newEvent(activeCheck, e.SnapshotFlow(slot), p.ts))
 				}
 			}
 		}
@@ -508,18 +533,12 @@ func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, 
 		if b.flush {
 			e.FlushAt(b.flushReason, b.flushAt)
 		}
-		if opt.RescoreInterval > 0 && sc != nil && b.mark >= nextRescore && !b.flush {
+		if opt.RescoreInterval > 0 && scoring && b.mark >= nextRescore && !b.flush {
 			if nextRescore != 0 {
-				pending = ws.rescoreAll(e, b.mark, pending)
+				pending = rs.snapshots(e, b.mark, pending)
 			}
 			iv := int64(opt.RescoreInterval)
 			nextRescore = (b.mark/iv + 1) * iv
-		}
-		if e2 := ws.scoreEnds(pending); e2 != nil && err == nil {
-			err = e2
-		}
-		if b.epoch > epoch {
-			epoch = b.epoch
 		}
 		o := workerOut{worker: w, events: pending, mark: b.mark, epoch: b.epoch}
 		if b.flush {
@@ -529,7 +548,7 @@ func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, 
 		last := b.last
 		pending = nil
 		if last {
-			o.done, o.counts, o.err = true, e.Counters(), err
+			o.done, o.counts = true, e.Counters()
 		}
 		outs <- o
 		b.data, b.pkts, b.source = b.data[:0], b.pkts[:0], ""
@@ -543,18 +562,12 @@ func runWorker(w int, opt Options, fc flow.Config, sc Scorer, in <-chan *batch, 
 	}
 }
 
-type workerScore struct {
-	sc      Scorer
-	opt     Options
-	alerted map[uint64]bool
-	// scoredAt is each active flow's packet count when last re-scored, so
+// rescorer chooses the active flows a worker snapshots for re-scoring.
+type rescorer struct {
+	opt Options
+	// scoredAt is each active flow's packet count when last snapshot, so
 	// a flow that did not grow is not scored again.
 	scoredAt map[uint64]uint64
-	slots    []int32
-	batch    []*Event
-	rows     []float64
-	scores   []float64
-	nf       int
 }
 
 // valuePool recycles events' feature slices: one per expired flow would
@@ -588,107 +601,137 @@ func releaseEvent(ev *Event) {
 	valuePool.Put(&v)
 }
 
-// scoreEnds scores the expired flows among evs in one batch.
-func (ws *workerScore) scoreEnds(evs []*Event) error {
-	if ws.sc == nil {
-		return nil
-	}
-	// In bounded chunks: a flush at the end of input hands over every
-	// active flow at once, and one row buffer for all would double the
-	// memory they already take.
-	const chunk = 1024
-	for start := 0; start < len(evs); {
-		ws.rows, ws.batch = ws.rows[:0], ws.batch[:0]
-		for ; start < len(evs) && len(ws.batch) < chunk; start++ {
-			if ev := evs[start]; ev.Kind == FlowEnd {
-				ws.rows = append(ws.rows, ev.Record.Values...)
-				ws.batch = append(ws.batch, ev)
+// snapshots appends a snapshot of each active flow that has lasted at
+// least one interval and grew since its last one. Young flows wait for
+// their end, so a flood's million one-packet flows cost nothing here.
+func (rs *rescorer) snapshots(e *features.Extractor, at int64, evs []*Event) []*Event {
+	iv := int64(rs.opt.RescoreInterval)
+	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
+		if at-first < iv || rs.scoredAt[id] == packets {
+			return
+		}
+		rs.scoredAt[id] = packets
+		evs = append(evs, newEvent(activeCheck, e.SnapshotFlow(slot), at))
+	})
+	return evs
+}
+
+// postStage runs after the merge, on flows in expiry order: it attaches
+// the context columns, scores in batches (split over the scorers when a
+// batch is large), decides alerts (once per flow) and hands events out.
+type postStage struct {
+	opt     Options
+	scorers []Scorer // nil: no scoring
+	alerted map[uint64]bool
+	emit    func(*Event)
+	epoch   uint32
+	rows    []float64
+	scores  []float64
+}
+
+// process handles events released by one merge step, in order.
+func (p *postStage) process(evs []*Event) error {
+	for _, ev := range evs {
+		if ev.epoch != p.epoch {
+			if p.opt.Context != nil {
+				p.opt.Context.Reset()
+			}
+			p.epoch = ev.epoch
+		}
+		if p.opt.Context != nil {
+			if ev.Kind == FlowEnd {
+				p.opt.Context.Attach(&ev.Record)
+			} else {
+				p.opt.Context.Peek(&ev.Record)
 			}
 		}
-		if len(ws.batch) == 0 {
+	}
+	var err error
+	if p.scorers != nil {
+		err = p.score(evs)
+	}
+	for _, ev := range evs {
+		id := ev.Record.FlowID
+		switch {
+		case !ev.Scored:
+		case ev.Kind == activeCheck:
+			if p.alerted[id] || ev.Score < p.opt.Threshold {
+				releaseEvent(ev)
+				continue
+			}
+			p.alerted[id] = true
+			ev.Kind, ev.Alert = ActiveAlert, true
+		case p.alerted[id]:
+			ev.AlertedBefore = true
+			delete(p.alerted, id)
+		case ev.Score >= p.opt.Threshold:
+			ev.Alert = true
+		}
+		if ev.Kind == activeCheck { // not scored: nothing to say
+			releaseEvent(ev)
 			continue
 		}
-		ws.scores = resize(ws.scores, len(ws.batch))
-		if err := ws.sc.ScoreBatch(ws.rows, len(ws.batch), ws.scores); err != nil {
+		p.emit(ev)
+	}
+	return err
+}
+
+// score scores evs in bounded chunks: a flush at the end of input hands
+// over every active flow at once, and one row buffer for all would double
+// the memory they already take.
+func (p *postStage) score(evs []*Event) error {
+	const chunk = 1024
+	nf := len(p.opt.Schema.Features)
+	for start := 0; start < len(evs); start += chunk {
+		part := evs[start:min(start+chunk, len(evs))]
+		p.rows = p.rows[:0]
+		for _, ev := range part {
+			p.rows = append(p.rows, ev.Record.Values...)
+		}
+		p.scores = resize(p.scores, len(part))
+		if err := scoreSplit(p.scorers, p.rows, nf, p.scores); err != nil {
 			return fmt.Errorf("score: %w", err)
 		}
-		for i, ev := range ws.batch {
-			ev.Score, ev.Scored = ws.scores[i], true
-			id := ev.Record.FlowID
-			delete(ws.scoredAt, id)
-			if ws.alerted[id] {
-				ev.AlertedBefore = true
-				delete(ws.alerted, id)
-			} else if ev.Score >= ws.opt.Threshold {
-				ev.Alert = true
-			}
+		for i, ev := range part {
+			ev.Score, ev.Scored = p.scores[i], true
 		}
 	}
 	return nil
 }
 
-func (ws *workerScore) rescoreOne(rec *features.Record, at int64) *Event {
-	if ws.alerted[rec.FlowID] {
-		return nil
+// scoreSplit scores rows (nf values each) into out, splitting a large
+// batch over the scorers so scoring uses every core the workers leave.
+func scoreSplit(scorers []Scorer, rows []float64, nf int, out []float64) error {
+	n := len(out)
+	parts := min(len(scorers), max(n/128, 1))
+	if parts <= 1 {
+		return scorers[0].ScoreBatch(rows, n, out)
 	}
-	var s [1]float64
-	if ws.sc.ScoreBatch(rec.Values, 1, s[:]) != nil || s[0] < ws.opt.Threshold {
-		return nil
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := 0; i < parts; i++ {
+		lo, hi := n*i/parts, n*(i+1)/parts
+		wg.Add(1)
+		go func(i, lo, hi int) {
+			defer wg.Done()
+			errs[i] = scorers[i].ScoreBatch(rows[lo*nf:hi*nf], hi-lo, out[lo:hi])
+		}(i, lo, hi)
 	}
-	ws.alerted[rec.FlowID] = true
-	ev := newEvent(ActiveAlert, rec, at)
-	ev.Score, ev.Scored, ev.Alert = s[0], true, true
-	return ev
-}
-
-// rescoreAll re-scores the active flows that have lasted at least one
-// interval and grew since they were last scored, and raises an alert for
-// those that now reach the threshold. Young flows wait for their end (a
-// flood's million one-packet flows cost nothing here); rows are scored in
-// bounded chunks.
-func (ws *workerScore) rescoreAll(e *features.Extractor, at int64, evs []*Event) []*Event {
-	ws.slots = ws.slots[:0]
-	iv := int64(ws.opt.RescoreInterval)
-	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
-		if at-first < iv || ws.alerted[id] || ws.scoredAt[id] == packets {
-			return
-		}
-		ws.scoredAt[id] = packets
-		ws.slots = append(ws.slots, slot)
-	})
-	const chunk = 1024
-	for start := 0; start < len(ws.slots); start += chunk {
-		slots := ws.slots[start:min(start+chunk, len(ws.slots))]
-		ws.rows = ws.rows[:0]
-		for _, slot := range slots {
-			ws.rows = append(ws.rows, e.SnapshotFlow(slot).Values...)
-		}
-		ws.scores = resize(ws.scores, len(slots))
-		if ws.sc.ScoreBatch(ws.rows, len(slots), ws.scores) != nil {
-			return evs
-		}
-		for i, slot := range slots {
-			if ws.scores[i] < ws.opt.Threshold {
-				continue
-			}
-			ev := newEvent(ActiveAlert, e.SnapshotFlow(slot), at)
-			ev.Score, ev.Scored, ev.Alert = ws.scores[i], true, true
-			ws.alerted[ev.Record.FlowID] = true
-			evs = append(evs, ev)
-		}
-	}
-	return evs
+	wg.Wait()
+	return errors.Join(errs...)
 }
 
 // merge orders the workers' events by (epoch, time, first packet, flow id)
 // and emits each once no worker can still produce an earlier one.
-func merge(workers int, outs <-chan workerOut, emit func(*Event)) (features.Counters, error) {
+func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features.Counters, error) {
 	var counts features.Counters
 	var errs []error
 	marks := make([]int64, workers)
 	epochs := make([]uint32, workers)
 	done := make([]bool, workers)
 	h := &eventHeap{}
+	var ready []*Event
+	emit := func(ev *Event) { ready = append(ready, ev) }
 	for o := range outs {
 		for _, ev := range o.events {
 			ev.epoch = o.epoch
@@ -727,9 +770,17 @@ func merge(workers int, outs <-chan workerOut, emit func(*Event)) (features.Coun
 			}
 			emit(heap.Pop(h).(*Event))
 		}
+		if len(ready) > 0 {
+			release(ready)
+			clear(ready)
+			ready = ready[:0]
+		}
 	}
 	for h.Len() > 0 {
 		emit(heap.Pop(h).(*Event))
+	}
+	if len(ready) > 0 {
+		release(ready)
 	}
 	return counts, errors.Join(errs...)
 }

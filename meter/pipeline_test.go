@@ -11,6 +11,7 @@ import (
 	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/flowclass/flowclass/synth"
+	"github.com/flowclass/flowclass/window"
 )
 
 func rowString(r *features.Record) string {
@@ -37,7 +38,11 @@ func runRows(t *testing.T, paths []string, workers int, scorer func() (Scorer, e
 	for _, p := range paths {
 		inputs = append(inputs, Input{Path: p, Name: p})
 	}
-	sum, err := Run(context.Background(), inputs, Options{Schema: schema, Workers: workers, NewScorer: scorer, Threshold: 0.5}, func(ev *Event) {
+	ctx, err := window.NewContext(schema, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := Run(context.Background(), inputs, Options{Schema: schema, Workers: workers, NewScorer: scorer, Threshold: 0.5, Context: ctx}, func(ev *Event) {
 		if ev.Kind == FlowEnd {
 			s := rowString(&ev.Record)
 			if ev.Scored {
@@ -53,7 +58,8 @@ func runRows(t *testing.T, paths []string, workers int, scorer func() (Scorer, e
 }
 
 // TestShardedOutputEqualsSingle: two workers give the same rows in the same
-// order as one, and the same flows as the plain single-threaded extractor.
+// order as one, and the same flows as the plain single-threaded extractor
+// (train's path), context columns included.
 func TestShardedOutputEqualsSingle(t *testing.T) {
 	dir := t.TempDir()
 	gen := filepath.Join(dir, "gen.pcap")
@@ -88,8 +94,14 @@ func TestShardedOutputEqualsSingle(t *testing.T) {
 		// The plain extractor finds the same flows.
 		schema, _ := features.NewSchema(features.Config{})
 		var plain []string
-		e := features.NewExtractor(schema, flow.Config{}, func(r *features.Record) { plain = append(plain, rowString(r)) }, 1, 1)
+		ctx, _ := window.NewContext(schema, 0, 0)
+		order := NewExpiryOrder(func(r *features.Record) {
+			ctx.Attach(r)
+			plain = append(plain, rowString(r))
+		})
+		e := features.NewExtractor(schema, flow.Config{}, order.Emit, 1, 1)
 		ReadFiles(paths, e, nil)
+		order.Flush()
 		a, b := append([]string(nil), one...), plain
 		sort.Strings(a)
 		sort.Strings(b)

@@ -23,6 +23,7 @@ import (
 	"github.com/flowclass/flowclass/meter"
 	"github.com/flowclass/flowclass/model"
 	"github.com/flowclass/flowclass/model/embedded"
+	"github.com/flowclass/flowclass/window"
 	"github.com/spf13/pflag"
 )
 
@@ -89,7 +90,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.BoolVarP(&c.Quiet, "quiet", "q", false, "print no summary")
 	fs.BoolVar(&c.NoProgress, "no-progress", false, "never draw the progress bar")
 	fs.StringVar(&c.Windows, "windows", "", "write per-window traffic statistics (flows, distinct addresses and ports, TCP states, group sizes) to CSV `file`")
-	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the --windows windows in packet time")
+	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the windows in packet time, for the flows' context columns and --windows (0: context columns off)")
 
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", flow.DefaultIdleTimeout, "expire a flow after this long without packets (packet time)")
 	fs.DurationVar(&c.ActiveTimeout, "active-timeout", flow.DefaultActiveTimeout, "expire a flow this long after its first packet (packet time)")
@@ -181,7 +182,18 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if splt == 0 {
 		splt = -1
 	}
-	schema, err := features.NewSchema(features.Config{SPLT: splt, ActivityTimeoutNS: int64(c.ActivityTimeout)})
+	if c.Window < 0 {
+		return exitError, fmt.Errorf("--window %v: must not be negative", c.Window)
+	}
+	ctxWidth := int64(c.Window)
+	if ctxWidth == 0 {
+		ctxWidth = -1
+	}
+	schema, err := features.NewSchema(features.Config{SPLT: splt, ActivityTimeoutNS: int64(c.ActivityTimeout), ContextWindowNS: ctxWidth})
+	if err != nil {
+		return exitError, err
+	}
+	flowCtx, err := window.NewContext(schema, int64(c.IdleTimeout), 0)
 	if err != nil {
 		return exitError, err
 	}
@@ -284,6 +296,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if c.Interface == "" {
 		opt.BPF = c.BPF // live filters run in the kernel
 	}
+	if flowCtx != nil {
+		opt.Context = flowCtx
+	}
 	// Alerts and the flow file fail separately: a closed stdout must not
 	// cost the -o file its rows.
 	var alertErr, writeErr error
@@ -323,6 +338,9 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	}
 	if !c.Quiet {
 		fmt.Fprint(stderr, summary(sum, modelName, threshold))
+		if n := flowCtx.Saturated(); n > 0 {
+			fmt.Fprintf(stderr, "note: %d flows found their context window full (%d distinct keys): their context columns are lower bounds\n", n, window.DefaultMaxKeys)
+		}
 	} else {
 		fmt.Fprint(stderr, warnings(sum))
 	}

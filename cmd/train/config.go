@@ -53,6 +53,7 @@ type Config struct {
 	ActivityTimeout time.Duration
 	SPLT            int
 	WindowsCSV      string
+	Exclude         []string
 	Window          time.Duration
 	Version         bool
 }
@@ -102,7 +103,8 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.IntVar(&c.SPLT, "splt", features.DefaultSPLT, "early packets described per flow (0 to 255)")
 	fs.BoolVarP(&c.Version, "version", "V", false, "print version, commit, Go version and feature set")
 	fs.StringVar(&c.WindowsCSV, "windows-csv", "", "write per-window traffic statistics of each capture (a source column names it) to CSV `file`")
-	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the --windows-csv windows in packet time")
+	fs.DurationVar(&c.Window, "window", 10*time.Second, "width of the windows in packet time, for the flows' context columns and --windows-csv (0: context columns off)")
+	fs.StringSliceVar(&c.Exclude, "exclude", nil, "leave features matching these `globs` out of the model (comma-separated or repeated, e.g. 'ctx_*,splt_*')")
 	return c
 }
 
@@ -149,7 +151,11 @@ func (c *Config) schema() (*features.Schema, error) {
 	if splt == 0 {
 		splt = -1
 	}
-	return features.NewSchema(features.Config{SPLT: splt, ActivityTimeoutNS: int64(c.ActivityTimeout)})
+	ctxWidth := int64(c.Window)
+	if ctxWidth == 0 {
+		ctxWidth = -1
+	}
+	return features.NewSchema(features.Config{SPLT: splt, ActivityTimeoutNS: int64(c.ActivityTimeout), ContextWindowNS: ctxWidth})
 }
 
 // Run does what the flags ask.
@@ -222,6 +228,13 @@ func (c *Config) Run(stdout, stderr io.Writer) error {
 	}
 	if c.Model == "" {
 		return nil
+	}
+	if len(c.Exclude) > 0 {
+		n := len(t.names)
+		if err := t.exclude(c.Exclude); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "note: --exclude left %d of %d features for the model\n", len(t.names), n)
 	}
 	return c.fit(t, schema, provenance, stdout, stderr)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"os"
+	"path"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -12,6 +13,7 @@ import (
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/meter"
+	"github.com/flowclass/flowclass/window"
 )
 
 // table is the training data: model-input features of every flow with its
@@ -106,7 +108,17 @@ func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string,
 		}
 		buf.Reset() // the header is written once, by the caller
 	}
-	e := features.NewExtractor(schema, fc, func(r *features.Record) {
+	// Each capture is its own recording: its flows' context comes from
+	// its own traffic, in the order its flows expire, as classify sees it.
+	flowCtx, err := window.NewContext(schema, int64(fc.IdleTimeout), 0)
+	if err != nil {
+		res.err = err
+		return res
+	}
+	// In classify's order (see meter.ExpiryOrder), so both give a flow the
+	// same context.
+	order := meter.NewExpiryOrder(func(r *features.Record) {
+		flowCtx.Attach(r)
 		label := labelFor(rules, r, c.Path, c.Label)
 		res.flows[label]++
 		res.y = append(res.y, label)
@@ -116,7 +128,8 @@ func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string,
 		if w != nil {
 			w.row(r, labelNames[label], c.Path)
 		}
-	}, 1, 1)
+	})
+	e := features.NewExtractor(schema, fc, order.Emit, 1, 1)
 	var m meter.Matcher
 	if bpf != "" {
 		b, err := meter.NewBPF(bpf)
@@ -127,6 +140,7 @@ func extractOne(c labelled, schema *features.Schema, fc flow.Config, bpf string,
 		m = b
 	}
 	res.fileErrs = meter.ReadFiles([]string{c.Path}, e, m)
+	order.Flush()
 	for _, fr := range res.fileErrs {
 		res.packets += fr.Packets
 		if fr.Err != nil && !fr.Truncated() && fr.Packets == 0 {
@@ -181,4 +195,46 @@ func (p *progressLine) done() {
 	if p != nil && p.tty {
 		fmt.Fprint(os.Stderr, "\r\033[K")
 	}
+}
+
+// exclude drops the columns whose names match any of the globs
+// (path.Match syntax); a glob that matches nothing is an error, since it
+// is most likely a typo.
+func (t *table) exclude(globs []string) error {
+	drop := make([]bool, len(t.names))
+	for _, g := range globs {
+		hit := false
+		for i, n := range t.names {
+			ok, err := path.Match(g, n)
+			if err != nil {
+				return fmt.Errorf("--exclude %q: %w", g, err)
+			}
+			if ok {
+				drop[i], hit = true, true
+			}
+		}
+		if !hit {
+			return fmt.Errorf("--exclude %q matches no feature", g)
+		}
+	}
+	var names []string
+	for i, n := range t.names {
+		if !drop[i] {
+			names = append(names, n)
+		}
+	}
+	if len(names) == 0 {
+		return fmt.Errorf("--exclude leaves no feature")
+	}
+	nf := len(t.names)
+	x := t.x[:0]
+	for r := 0; r*nf < len(t.x); r++ {
+		for i, v := range t.x[r*nf : (r+1)*nf] {
+			if !drop[i] {
+				x = append(x, v)
+			}
+		}
+	}
+	t.names, t.x = names, x
+	return nil
 }
