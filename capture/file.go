@@ -65,8 +65,11 @@ const (
 // readers below parse straight out of it (pcapgo reuses a *bufio.Reader it
 // is given instead of stacking its own 4 KiB one), so each byte is copied
 // twice: by read(2) into this buffer, and into the packet buffer. Sizes
-// from 512 KiB to 2 MiB read the 1M-packet benchmark equally fast; smaller
-// ones pay for more system calls. See bench_test.go.
+// from 128 KiB to 4 MiB read the 1M-packet benchmark equally fast; 64 KiB
+// pays for more system calls. Mapping the file instead was never faster
+// (up to 3-4 times slower, depending on how the page cache holds the
+// file) and would turn a file truncated under us into SIGBUS; a goroutine
+// reading ahead cost more CPU than it saved. See readpath_linux_test.go.
 const readBufferSize = 1 << 20
 
 // minReadBuffer is bufio's default size: pcapgo wraps a smaller reader in a

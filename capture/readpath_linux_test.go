@@ -22,7 +22,12 @@ import (
 //	              MAP_POPULATE
 //	mmap/warm     the copy alone, from a mapping populated beforehand
 //	prefetch      a goroutine reading 1 MiB chunks ahead, four in flight
-
+//
+// On the 2-core VM of November 2026, in CPU ns per packet: read 86-103 for
+// every size from 128 KiB to 4 MiB (64 KiB 118-138), mmap 113-124, prefetch
+// 143-152, on a file fresh in the page cache; on the same bytes held in the
+// page cache since they were written hours before, read 163-190 and mmap
+// 590-740. Compare feeds within one run: the machine is shared and noisy.
 // mapReader serves a mapped file.
 type mapReader struct {
 	data []byte
@@ -140,7 +145,7 @@ func mmapFeed(b *testing.B, flags int, advice ...int) func(*os.File, int) (io.Re
 }
 
 func BenchmarkReadPath(b *testing.B) {
-	for _, kb := range []int{64, 256, 1024, 4096} {
+	for _, kb := range []int{64, 128, 256, 512, 1024, 4096} {
 		b.Run(fmt.Sprintf("read/%dK", kb), func(b *testing.B) {
 			benchFeed(b, func(f *os.File, _ int) (io.Reader, func()) {
 				return bufio.NewReaderSize(&countingReader{r: f}, kb<<10), func() {}
