@@ -283,3 +283,6 @@ func (p *samplePool) put(s []sample) {
 		p.free[k] = append(p.free[k], s[:0])
 	}
 }
+
+// FlowID is the stable id of the active flow in slot.
+func (e *Extractor) FlowID(slot int32) uint64 { return e.table.Flow(slot).StableID() }

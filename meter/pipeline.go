@@ -60,6 +60,7 @@ type Event struct {
 	// whose alert an ActiveAlert already raised.
 	Alert, AlertedBefore bool
 	epoch                uint32
+	worker               int
 }
 
 // Options configure a pipeline run.
@@ -192,6 +193,10 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		fc.MaxFlows = max(fc.MaxFlows/opt.Workers, 1)
 	}
 
+	alerted := make([]*alertedSet, opt.Workers)
+	for w := range alerted {
+		alerted[w] = &alertedSet{m: map[uint64]bool{}}
+	}
 	ins := make([]chan *batch, opt.Workers)
 	free := make(chan *batch, opt.Workers*8)
 	outs := make(chan workerOut, opt.Workers*4)
@@ -202,14 +207,14 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		go func(w int) {
 			defer wg.Done()
 			defer guard(opt.OnPanic)
-			runWorker(w, opt, fc, opt.NewScorer != nil, ins[w], free, outs)
+			runWorker(w, opt, fc, opt.NewScorer != nil, alerted[w], ins[w], free, outs)
 		}(w)
 	}
 	var flows, alerts atomic.Uint64
 	mergeDone := make(chan struct{})
 	var counts features.Counters
 	var werr error
-	post := &postStage{opt: opt, scorers: scorers, alerted: map[uint64]bool{}, emit: func(ev *Event) {
+	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, emit: func(ev *Event) {
 		if ev.Kind == FlowEnd {
 			flows.Add(1)
 		}
@@ -504,9 +509,9 @@ func (r *reader) liveTicks(done chan struct{}) {
 	}
 }
 
-func runWorker(w int, opt Options, fc flow.Config, scoring bool, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
+func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alertedSet, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
 	var pending []*Event
-	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}}
+	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}, alerted: alerted}
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
 		delete(rs.scoredAt, rec.FlowID)
 		pending = append(pending, newEvent(FlowEnd, rec, rec.Expired))
@@ -522,7 +527,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, in <-chan *batc
 			rec.Timestamp = time.Unix(0, p.ts)
 			e.Packet(&rec)
 			if opt.RescorePackets > 0 && scoring {
-				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 {
+				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 && !alerted.has(e.FlowID(slot)) {
 					pending = append(pending, newEvent(activeCheck, e.SnapshotFlow(slot), p.ts))
 				}
 			}
@@ -568,6 +573,31 @@ type rescorer struct {
 	// scoredAt is each active flow's packet count when last snapshot, so
 	// a flow that did not grow is not scored again.
 	scoredAt map[uint64]uint64
+	alerted  *alertedSet
+}
+
+// alertedSet holds the active flows of one worker that already alerted:
+// the post-merge stage decides alerts and records them here, so the
+// worker stops snapshotting those flows.
+type alertedSet struct {
+	mu sync.Mutex
+	m  map[uint64]bool
+}
+
+func (a *alertedSet) has(id uint64) bool {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.m[id]
+}
+
+func (a *alertedSet) set(id uint64, on bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if on {
+		a.m[id] = true
+	} else {
+		delete(a.m, id)
+	}
 }
 
 // valuePool recycles events' feature slices: one per expired flow would
@@ -606,8 +636,10 @@ func releaseEvent(ev *Event) {
 // their end, so a flood's million one-packet flows cost nothing here.
 func (rs *rescorer) snapshots(e *features.Extractor, at int64, evs []*Event) []*Event {
 	iv := int64(rs.opt.RescoreInterval)
+	rs.alerted.mu.Lock()
+	defer rs.alerted.mu.Unlock()
 	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
-		if at-first < iv || rs.scoredAt[id] == packets {
+		if at-first < iv || rs.scoredAt[id] == packets || rs.alerted.m[id] {
 			return
 		}
 		rs.scoredAt[id] = packets
@@ -622,7 +654,7 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, evs []*Event) []*
 type postStage struct {
 	opt     Options
 	scorers []Scorer // nil: no scoring
-	alerted map[uint64]bool
+	alerted []*alertedSet // by worker
 	emit    func(*Event)
 	epoch   uint32
 	rows    []float64
@@ -652,18 +684,19 @@ func (p *postStage) process(evs []*Event) error {
 	}
 	for _, ev := range evs {
 		id := ev.Record.FlowID
+		alerted := p.alerted[ev.worker]
 		switch {
 		case !ev.Scored:
 		case ev.Kind == activeCheck:
-			if p.alerted[id] || ev.Score < p.opt.Threshold {
+			if alerted.m[id] || ev.Score < p.opt.Threshold {
 				releaseEvent(ev)
 				continue
 			}
-			p.alerted[id] = true
+			alerted.set(id, true)
 			ev.Kind, ev.Alert = ActiveAlert, true
-		case p.alerted[id]:
+		case alerted.m[id]:
 			ev.AlertedBefore = true
-			delete(p.alerted, id)
+			alerted.set(id, false)
 		case ev.Score >= p.opt.Threshold:
 			ev.Alert = true
 		}
@@ -684,6 +717,9 @@ func (p *postStage) score(evs []*Event) error {
 	nf := len(p.opt.Schema.Features)
 	for start := 0; start < len(evs); start += chunk {
 		part := evs[start:min(start+chunk, len(evs))]
+		if cap(p.rows) < len(part)*nf {
+			p.rows = make([]float64, 0, chunk*nf)
+		}
 		p.rows = p.rows[:0]
 		for _, ev := range part {
 			p.rows = append(p.rows, ev.Record.Values...)
@@ -734,7 +770,7 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 	emit := func(ev *Event) { ready = append(ready, ev) }
 	for o := range outs {
 		for _, ev := range o.events {
-			ev.epoch = o.epoch
+			ev.epoch, ev.worker = o.epoch, o.worker
 			heap.Push(h, ev)
 		}
 		// A mark only bounds its own epoch: a new epoch (a recording that
