@@ -653,7 +653,7 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, evs []*Event) []*
 // batch is large), decides alerts (once per flow) and hands events out.
 type postStage struct {
 	opt     Options
-	scorers []Scorer // nil: no scoring
+	scorers []Scorer      // nil: no scoring
 	alerted []*alertedSet // by worker
 	emit    func(*Event)
 	epoch   uint32
