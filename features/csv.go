@@ -136,12 +136,138 @@ func AppendIdentity(b []byte, r *Record) []byte {
 }
 
 // AppendNumber writes integers without a decimal point and everything else
-// in the shortest form that reads back to the same float64.
+// in the shortest form that reads back to the same float64, byte for byte
+// what strconv.AppendFloat(b, v, 'g', -1, 64) writes. Values with few
+// decimals (times in ms from µs or ns stamps, means and ratios of small
+// integers) take appendShortDecimal, several times faster than strconv;
+// the rest go to strconv.
 func AppendNumber(b []byte, v float64) []byte {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
 		return strconv.AppendInt(b, int64(v), 10)
 	}
+	if out, ok := appendShortDecimal(b, v); ok {
+		return out
+	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// exactPow10 holds the powers of ten a float64 represents exactly.
+var exactPow10 = [...]float64{
+	1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+}
+
+// decimalsFor is J(e), the most decimals appendShortDecimal may try for a
+// value in [2^e, 2^(e+1)): the largest J <= 22 with 10^J <= 2^(50-e), so
+// that 10^-J >= 4 ulp. Zero means no decimal grid is coarse enough (e > 46).
+// floor(n·log10 2) = n·78913>>18 holds for 0 <= n <= 1650; the test checks
+// the result against exact big-integer powers for every exponent.
+func decimalsFor(e int) int {
+	n := 50 - e
+	if n < 4 {
+		return 0
+	}
+	return min(n*78913>>18, 22)
+}
+
+// appendShortDecimal writes v, which is not an integer below 1e15, when its
+// shortest round-trip form has at most J = decimalsFor(e) decimals, and
+// reports false otherwise (the caller then uses strconv).
+//
+// Why the output is strconv's shortest form. Let a = |v| in [2^e, 2^(e+1)),
+// u = 2^(e-52) its ulp, R the reals that round to a (width <= u, each side
+// <= u/2; ends included iff the mantissa is even), and G the multiples of
+// 10^-J. J is chosen so 10^-J >= 4u > width of R:
+//  1. R holds at most one point of G, and if it holds P = K·10^-J then
+//     K = round(fl(a·10^J)): |a·10^J - K| <= u·10^J/2 and the product's
+//     rounding error is below ulp(a·10^J)/2 < u·10^J, so fl(a·10^J) is
+//     within 3/8 of K. Also a·10^J < 2^53·u·10^J <= 2^51, so K is exact
+//     in a float64.
+//  2. K/10^J, both exact, divides with one correct rounding (as ParseFloat
+//     rounds a decimal string), so fl(K/10^J) == a iff P is in R. No such
+//     P means no decimal with <= J decimals reads back as a: strconv.
+//  3. Every decimal with fewer decimals (integers included) lies on G, so
+//     P is the only one in R; strconv's digits have the fewest significant
+//     digits of all decimals in R, and that is P with its trailing zeros
+//     dropped: a decimal q in R with more decimals than P has more digits
+//     unless R straddles a power of ten 10^m, and then 10^m is in R and on
+//     G (10^m >= P/10 >= 10^-J), so 10^m = P, one digit. Being unique, P
+//     is also the closest to a, strconv's tie-break.
+//
+// J >= 1 needs e <= 46; a non-integer below 2^52 has no integer in R, so P
+// has a decimal and the fraction below is not empty. The layout is
+// strconv's 'g' for shortest output: %e when the decimal exponent x (v =
+// d.ddd·10^x) is below -4 or at least 6 (not 21, that is fmt's %v), with at
+// least two exponent digits; %f otherwise.
+func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
+	biased := int(math.Float64bits(v)>>52) & 0x7ff
+	if biased == 0 || biased == 0x7ff { // subnormal, Inf, NaN: rare, strconv
+		return b, false
+	}
+	j := decimalsFor(biased - 1023)
+	if j == 0 {
+		return b, false
+	}
+	a := math.Abs(v)
+	p := exactPow10[j]
+	// float64() forces the rounding of each step: no fused operations.
+	k := math.Round(float64(a * p))
+	if float64(k/p) != a {
+		return b, false
+	}
+	// The digits of K, left-padded with zeros to j+1 so that there is an
+	// integer digit: K·10^-j then reads buf[start:mid] "." buf[mid:end].
+	var buf [24]byte
+	end := len(buf)
+	start := end
+	for n := uint64(k); n > 0; n /= 10 {
+		start--
+		buf[start] = byte('0' + n%10)
+	}
+	for end-start < j+1 {
+		start--
+		buf[start] = '0'
+	}
+	mid := end - j
+	for end > mid && buf[end-1] == '0' {
+		end--
+	}
+	if end == mid { // unreachable by point 3; stay safe
+		return b, false
+	}
+	if v < 0 {
+		b = append(b, '-')
+	}
+	// First significant digit and the decimal exponent x.
+	first := start
+	for buf[first] == '0' {
+		first++
+	}
+	x := mid - first - 1 // also right when first is past the point: -1 - zeros
+	if x >= -4 && x < 6 {
+		b = append(b, buf[start:mid]...)
+		b = append(b, '.')
+		return append(b, buf[mid:end]...), true
+	}
+	// %e: d[.ddd]e±xx from the significant digits.
+	b = append(b, buf[first])
+	if end-first > 1 {
+		b = append(b, '.')
+		b = append(b, buf[first+1:end]...)
+	}
+	b = append(b, 'e')
+	if x < 0 {
+		b = append(b, '-')
+		x = -x
+	} else {
+		b = append(b, '+')
+	}
+	if x >= 100 {
+		b = append(b, byte('0'+x/100))
+		x %= 100
+		return append(b, byte('0'+x/10), byte('0'+x%10)), true
+	}
+	return append(b, byte('0'+x/10), byte('0'+x%10)), true
 }
 
 // AppendField appends s as one CSV field, quoted when it holds a comma,
