@@ -2,9 +2,12 @@ package features
 
 import (
 	"bufio"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -142,13 +145,47 @@ func AppendIdentity(b []byte, r *Record) []byte {
 // integers) take appendShortDecimal, several times faster than strconv;
 // the rest go to strconv.
 func AppendNumber(b []byte, v float64) []byte {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return strconv.AppendInt(b, int64(v), 10)
+	// |v| < 1e15 converts exactly, so the round trip tells integers;
+	// -0 prints as 0 and NaN fails the comparison.
+	if a := math.Abs(v); a < 1e15 {
+		if n := uint64(a); float64(n) == a {
+			return appendInteger(b, v < 0, n)
+		}
 	}
 	if out, ok := appendShortDecimal(b, v); ok {
 		return out
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
+}
+
+// appendInteger writes n < 10^16 in decimal after a '-' if neg, as
+// strconv.AppendInt does, by whole words into spare capacity.
+func appendInteger(b []byte, neg bool, n uint64) []byte {
+	if cap(b)-len(b) < 24 {
+		b = slices.Grow(b, 24)
+	}
+	out := b[len(b) : len(b)+24]
+	o := 0
+	if neg {
+		out[0] = '-'
+		o = 1
+	}
+	const zeros = 0x3030303030303030 // "00000000"
+	le := binary.LittleEndian
+	if n < 1e8 {
+		w := eightDigits(uint32(n))
+		// Leading '0' digits are the low zero bytes; keep at least one.
+		z := min(bits.TrailingZeros64(w^zeros)>>3, 7)
+		le.PutUint64(out[o:], w>>(8*z))
+		return b[:len(b)+o+8-z]
+	}
+	hi := n / 1e8
+	w := eightDigits(uint32(hi)) // hi < 10^8, not zero
+	z := bits.TrailingZeros64(w^zeros) >> 3
+	le.PutUint64(out[o:], w>>(8*z))
+	o += 8 - z
+	le.PutUint64(out[o:], eightDigits(uint32(n-hi*1e8)))
+	return b[:len(b)+o+8]
 }
 
 // exactPow10 holds the powers of ten a float64 represents exactly.
@@ -177,28 +214,28 @@ func decimalsFor(e int) int {
 // Why the output is strconv's shortest form. Let a = |v| in [2^e, 2^(e+1)),
 // u = 2^(e-52) its ulp, R the reals that round to a (width <= u, each side
 // <= u/2; ends included iff the mantissa is even), and G the multiples of
-// 10^-J. J is chosen so 10^-J >= 4u > width of R:
-//  1. R holds at most one point of G, and if it holds P = K·10^-J then
-//     K = round(fl(a·10^J)): |a·10^J - K| <= u·10^J/2 and the product's
-//     rounding error is below ulp(a·10^J)/2 < u·10^J, so fl(a·10^J) is
-//     within 3/8 of K. Also a·10^J < 2^53·u·10^J <= 2^51, so K is exact
-//     in a float64.
-//  2. K/10^J, both exact, divides with one correct rounding (as ParseFloat
-//     rounds a decimal string), so fl(K/10^J) == a iff P is in R. No such
-//     P means no decimal with <= J decimals reads back as a: strconv.
+// 10^-J. J is chosen so that 10^-J >= 4u > width of R:
+//  1. R holds at most one point of G. If it holds P = K·10^-J, then K is
+//     fl(a·10^J) rounded to an integer: |a·10^J - K| <= u·10^J/2 and the
+//     product's rounding error is below ulp(a·10^J)/2 < u·10^J, so
+//     fl(a·10^J) is within 3/8 of K. Also a·10^J < 2^53·u·10^J <= 2^51, so
+//     adding 2^52 rounds it to an integer and every K is exact in a float64.
+//  2. K and 10^J (J <= 22) are exact, so K/10^J is rounded once, correctly,
+//     as ParseFloat rounds a decimal string: fl(K/10^J) == a iff P is in R.
+//     Otherwise no decimal with <= J decimals reads back as a: strconv.
 //  3. Every decimal with fewer decimals (integers included) lies on G, so
-//     P is the only one in R; strconv's digits have the fewest significant
-//     digits of all decimals in R, and that is P with its trailing zeros
-//     dropped: a decimal q in R with more decimals than P has more digits
-//     unless R straddles a power of ten 10^m, and then 10^m is in R and on
-//     G (10^m >= P/10 >= 10^-J), so 10^m = P, one digit. Being unique, P
-//     is also the closest to a, strconv's tie-break.
+//     P is the only one in R. strconv's digits are a decimal in R with the
+//     fewest significant digits, and that is P without its trailing zeros:
+//     a decimal q in R with more decimals than P has more digits unless R
+//     straddles a power of ten 10^m; then 10^m is in R, within a relative
+//     2^-52 of P >= 10^-J, so m >= -J, 10^m is on G and 10^m = P (1 digit).
+//     Being the only one, P is also the closest to a (strconv's tie-break).
 //
 // J >= 1 needs e <= 46; a non-integer below 2^52 has no integer in R, so P
-// has a decimal and the fraction below is not empty. The layout is
-// strconv's 'g' for shortest output: %e when the decimal exponent x (v =
-// d.ddd·10^x) is below -4 or at least 6 (not 21, that is fmt's %v), with at
-// least two exponent digits; %f otherwise.
+// has a non-zero decimal. The layout is strconv's 'g' for shortest output:
+// %e when the decimal exponent x (v = d.ddd·10^x) is below -4 or at least 6
+// (not 21, that is fmt's %v), with at least two exponent digits; %f
+// otherwise.
 func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 	biased := int(math.Float64bits(v)>>52) & 0x7ff
 	if biased == 0 || biased == 0x7ff { // subnormal, Inf, NaN: rare, strconv
@@ -210,46 +247,65 @@ func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 	}
 	a := math.Abs(v)
 	p := exactPow10[j]
-	// float64() forces the rounding of each step: no fused operations.
-	k := math.Round(float64(a * p))
+	// float64() forces the rounding of each step (no fused operations).
+	k := float64(float64(float64(a*p)+0x1p52) - 0x1p52)
 	if float64(k/p) != a {
 		return b, false
 	}
-	// The digits of K, left-padded with zeros to j+1 so that there is an
-	// integer digit: K·10^-j then reads buf[start:mid] "." buf[mid:end].
-	var buf [24]byte
-	end := len(buf)
-	start := end
-	for n := uint64(k); n > 0; n /= 10 {
-		start--
-		buf[start] = byte('0' + n%10)
+	// The 16 digits of K (< 2^51 < 10^16) in buf[8:24] after 8 zeros, so
+	// that K·10^-J reads buf[start:mid] "." buf[mid:end] with at least one
+	// integer digit. The words are little-endian, first digit in the low
+	// byte: trailing zero bits count leading '0' digits and vice versa.
+	const zeros = 0x3030303030303030 // "00000000"
+	le := binary.LittleEndian
+	var buf [48]byte
+	n := uint64(k)
+	hi := n / 1e8
+	hw := eightDigits(uint32(hi))
+	lw := eightDigits(uint32(n - hi*1e8))
+	le.PutUint64(buf[0:], zeros)
+	le.PutUint64(buf[8:], hw)
+	le.PutUint64(buf[16:], lw)
+	first := 8 + bits.TrailingZeros64(hw^zeros)>>3
+	if first == 16 {
+		first += bits.TrailingZeros64(lw^zeros) >> 3
 	}
-	for end-start < j+1 {
-		start--
-		buf[start] = '0'
+	end := 24 - bits.LeadingZeros64(lw^zeros)>>3
+	if end == 16 {
+		end -= bits.LeadingZeros64(hw^zeros) >> 3
 	}
-	mid := end - j
-	for end > mid && buf[end-1] == '0' {
-		end--
-	}
-	if end == mid { // unreachable by point 3; stay safe
+	mid := 24 - j
+	if end <= mid { // an integer: unreachable by point 3; stay safe
 		return b, false
-	}
-	if v < 0 {
-		b = append(b, '-')
-	}
-	// First significant digit and the decimal exponent x.
-	first := start
-	for buf[first] == '0' {
-		first++
 	}
 	x := mid - first - 1 // also right when first is past the point: -1 - zeros
 	if x >= -4 && x < 6 {
-		b = append(b, buf[start:mid]...)
-		b = append(b, '.')
-		return append(b, buf[mid:end]...), true
+		// %f: at most 1+6+1+22 bytes, written by whole words into spare
+		// capacity; the bytes past the number are cut off again.
+		if cap(b)-len(b) < 40 {
+			b = slices.Grow(b, 40)
+		}
+		out := b[len(b) : len(b)+40]
+		o := 0
+		if v < 0 {
+			out[0] = '-'
+			o = 1
+		}
+		start := min(first, mid-1)
+		le.PutUint64(out[o:], le.Uint64(buf[start:]))
+		o += mid - start
+		out[o] = '.'
+		o++
+		le.PutUint64(out[o:], le.Uint64(buf[mid:]))
+		le.PutUint64(out[o+8:], le.Uint64(buf[mid+8:]))
+		le.PutUint64(out[o+16:], le.Uint64(buf[mid+16:]))
+		return b[:len(b)+o+end-mid], true
 	}
-	// %e: d[.ddd]e±xx from the significant digits.
+	// %e: d[.ddd]e±xx from the significant digits. Rare: |v| < 1e-4 or
+	// a non-integer >= 1e6.
+	if v < 0 {
+		b = append(b, '-')
+	}
 	b = append(b, buf[first])
 	if end-first > 1 {
 		b = append(b, '.')
@@ -262,12 +318,26 @@ func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 	} else {
 		b = append(b, '+')
 	}
-	if x >= 100 {
+	if x >= 100 { // cannot happen for |v| in [1e-22, 2^47); kept for form
 		b = append(b, byte('0'+x/100))
 		x %= 100
-		return append(b, byte('0'+x/10), byte('0'+x%10)), true
 	}
 	return append(b, byte('0'+x/10), byte('0'+x%10)), true
+}
+
+// eightDigits returns the 8 decimal digits of n < 10^8 in ASCII, the first
+// digit in the low byte, by splitting all lanes of a word at once: 4+4
+// digits in 32-bit lanes, 2+2 in 16-bit lanes, 1+1 in bytes. Each lane's
+// quotient is a multiply and shift exact for the lane's range (v*10486>>20
+// = v/100 for v < 10^4; v*103>>10 = v/10 for v < 100), and no product
+// spills into the next lane.
+func eightDigits(n uint32) uint64 {
+	x := uint64(n/10000) | uint64(n%10000)<<32
+	q := (x * 10486 >> 20) & 0x0000007f0000007f
+	x = q | (x-q*100)<<16
+	q = (x * 103 >> 10) & 0x000f000f000f000f
+	x = q | (x-q*10)<<8
+	return x | 0x3030303030303030
 }
 
 // AppendField appends s as one CSV field, quoted when it holds a comma,
