@@ -148,11 +148,17 @@ func AppendNumber(b []byte, v float64) []byte {
 	// |v| < 1e15 converts exactly, so the round trip tells integers;
 	// -0 prints as 0 and NaN fails the comparison.
 	if a := math.Abs(v); a < 1e15 {
-		if n := uint64(a); float64(n) == a {
-			return appendInteger(b, v < 0, n)
+		if n := int64(a); float64(n) == a {
+			if n < 10 && v >= 0 { // most counts and flags; -0 >= 0 too
+				return append(b, byte('0'+n))
+			}
+			return appendInteger(b, v < 0, uint64(n))
 		}
 	}
 	if out, ok := appendShortDecimal(b, v); ok {
+		return out
+	}
+	if out, ok := appendExact(b, v); ok {
 		return out
 	}
 	return strconv.AppendFloat(b, v, 'g', -1, 64)
@@ -319,6 +325,164 @@ func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 		b = append(b, '+')
 	}
 	if x >= 100 { // cannot happen for |v| in [1e-22, 2^47); kept for form
+		b = append(b, byte('0'+x/100))
+		x %= 100
+	}
+	return append(b, byte('0'+x/10), byte('0'+x%10)), true
+}
+
+// pow5 holds 5^0..5^27, the powers of five below 2^63.
+var pow5 = [...]uint64{1, 5, 25, 125, 625, 3125, 15625, 78125, 390625,
+	1953125, 9765625, 48828125, 244140625, 1220703125, 6103515625,
+	30517578125, 152587890625, 762939453125, 3814697265625, 19073486328125,
+	95367431640625, 476837158203125, 2384185791015625, 11920928955078125,
+	59604644775390625, 298023223876953125, 1490116119384765625,
+	7450580596923828125}
+
+// pow10 holds 10^0..10^18.
+var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+	1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18}
+
+// appendExact writes v in strconv's shortest 'g' form for normal |v| in
+// [2^-36, 2^53), computing with exact integers, and reports false outside
+// that range or on a tie it leaves to strconv.
+//
+// With a = m·2^(e-52) (m the 53-bit significand) and J the least j with
+// 10^j >= 2^(53-e) (so 10^-J <= u/2, u = 2^(e-52) the ulp), every decimal
+// in R (the reals that round to a) with the fewest significant digits is
+// a multiple of 10^-J: R is wider than 10^-J, so it holds such a multiple,
+// and a decimal of about the same size with more decimals has more digits.
+// Scaled by 10^J·2^T, T = 54-J-e, the centre and ends of R are the
+// integers 4m·5^J and 4m·5^J ± 2·5^J (the lower one ± 5^J when a is a
+// power of two, whose lower neighbour is half as far); J <= 27 keeps 5^J
+// below 2^63, and T is then 1..63. The integers K with K·2^T in R form
+// [kmin, kmax] (ends included iff m is even, as for round-half-even);
+// dividing both by 10 while a multiple of 10 remains finds the fewest
+// digits, d·10^t; when several d remain, the one nearest the centre is
+// strconv's choice, and an exact tie goes to strconv.
+func appendExact(b []byte, v float64) ([]byte, bool) {
+	fb := math.Float64bits(v)
+	biased := int(fb>>52) & 0x7ff
+	e := biased - 1023
+	if biased == 0 || e >= 53 { // subnormal, Inf, NaN, integers past 2^53
+		return b, false
+	}
+	j := (53-e)*78913>>18 + 1 // ceil((53-e)·log10 2): 2^n is no power of 10
+	if j > 27 {
+		return b, false
+	}
+	frac := fb & (1<<52 - 1)
+	m := frac | 1<<52
+	t5 := pow5[j]
+	sh := uint(54 - j - e)
+	if sh < 1 || sh > 63 { // cannot happen for e in [-36, 52]; stay safe
+		return b, false
+	}
+	// Centre c = 4m·5^J (< 2^118) and the ends, as 128-bit hi:lo.
+	chi, clo := bits.Mul64(m, t5)
+	chi, clo = chi<<2|clo>>62, clo<<2
+	w := 2 * t5
+	ulo, carry := bits.Add64(clo, w, 0)
+	uhi := chi + carry
+	wl := w
+	if frac == 0 && biased > 1 {
+		wl = t5
+	}
+	llo, borrow := bits.Sub64(clo, wl, 0)
+	lhi := chi - borrow
+	inclusive := m&1 == 0
+	mask := uint64(1)<<sh - 1
+	kmax := uhi<<(64-sh) | ulo>>sh
+	if ulo&mask == 0 && !inclusive {
+		kmax--
+	}
+	kmin := lhi<<(64-sh) | llo>>sh
+	if llo&mask != 0 || !inclusive {
+		kmin++
+	}
+	if kmin > kmax { // R is wider than 1 in these units; stay safe
+		return b, false
+	}
+	t := 0
+	for t < 18 && (kmin < kmax || kmin%10 == 0) {
+		nmin, nmax := (kmin+9)/10, kmax/10
+		if nmin > nmax {
+			break
+		}
+		kmin, kmax = nmin, nmax
+		t++
+	}
+	d := kmin
+	if kmin < kmax {
+		// The nearest to the centre c/(2^T·10^t) = q + (r + crem/2^T)/10^t.
+		c := chi<<(64-sh) | clo>>sh
+		crem := clo & mask
+		q, r := c/pow10[t], c%pow10[t]
+		var up bool
+		if t == 0 {
+			half := uint64(1) << (sh - 1)
+			if crem == half {
+				return b, false
+			}
+			up = crem > half
+		} else {
+			half := pow10[t] / 2
+			if r == half && crem == 0 {
+				return b, false
+			}
+			up = r >= half // equal with crem > 0: just past half
+		}
+		if up {
+			q++
+		}
+		d = min(max(q, kmin), kmax)
+	}
+	// The digits of d (< 2^58 < 10^18) in buf[8:32] after 8 zeros.
+	const zeros = 0x3030303030303030 // "00000000"
+	le := binary.LittleEndian
+	var buf [32]byte
+	top, rest := d/1e16, d%1e16
+	mid := rest / 1e8
+	le.PutUint64(buf[0:], zeros)
+	le.PutUint64(buf[8:], eightDigits(uint32(top)))
+	le.PutUint64(buf[16:], eightDigits(uint32(mid)))
+	le.PutUint64(buf[24:], eightDigits(uint32(rest-mid*1e8)))
+	first := 8
+	for buf[first] == '0' && first < 31 {
+		first++
+	}
+	end := len(buf)
+	nd := end - first
+	x := nd - 1 + t - j // v = d.ddd·10^x
+	if v < 0 {
+		b = append(b, '-')
+	}
+	if x >= -4 && x < 6 {
+		dp := first + x + 1 // the point goes before buf[dp]
+		if dp >= end {      // an integer: digits and zeros
+			b = append(b, buf[first:end]...)
+			for ; dp > end; dp-- {
+				b = append(b, '0')
+			}
+			return b, true
+		}
+		b = append(b, buf[min(first, dp-1):dp]...)
+		b = append(b, '.')
+		return append(b, buf[dp:end]...), true
+	}
+	b = append(b, buf[first])
+	if nd > 1 {
+		b = append(b, '.')
+		b = append(b, buf[first+1:end]...)
+	}
+	b = append(b, 'e')
+	if x < 0 {
+		b = append(b, '-')
+		x = -x
+	} else {
+		b = append(b, '+')
+	}
+	if x >= 100 { // cannot happen in this range; kept for form
 		b = append(b, byte('0'+x/100))
 		x %= 100
 	}

@@ -28,10 +28,10 @@ func refAppendNumber(b []byte, v float64) []byte {
 // numberChecker compares AppendNumber with the reference and counts how
 // many values took the fast path, so that a test can show it was exercised.
 type numberChecker struct {
-	t          testing.TB
-	got, want  []byte
-	n, fast    int
-	mismatches int
+	t             testing.TB
+	got, want, g  []byte
+	n, fast, exct int
+	mismatches    int
 }
 
 func (c *numberChecker) check(v float64) {
@@ -44,8 +44,24 @@ func (c *numberChecker) check(v float64) {
 			c.t.Errorf("AppendNumber(%v) [bits %#016x] = %q, strconv %q", v, math.Float64bits(v), c.got, c.want)
 		}
 	}
-	if _, ok := appendShortDecimal(c.got[:0], v); ok {
+	// Each path on its own, against strconv's 'g' (what both promise).
+	c.g = strconv.AppendFloat(c.g[:0], v, 'g', -1, 64)
+	if out, ok := appendShortDecimal(c.got[:0], v); ok {
 		c.fast++
+		c.same("appendShortDecimal", v, out)
+	}
+	if out, ok := appendExact(c.got[:0], v); ok {
+		c.exct++
+		c.same("appendExact", v, out)
+	}
+}
+
+func (c *numberChecker) same(name string, v float64, out []byte) {
+	if !bytes.Equal(out, c.g) {
+		c.mismatches++
+		if c.mismatches <= 10 {
+			c.t.Errorf("%s(%v) [bits %#016x] = %q, strconv %q", name, v, math.Float64bits(v), out, c.g)
+		}
 	}
 }
 
@@ -65,7 +81,7 @@ func (c *numberChecker) checkAround(v float64) {
 }
 
 func (c *numberChecker) report(name string) {
-	c.t.Logf("%s: %d values, %d through the fast path", name, c.n, c.fast)
+	c.t.Logf("%s: %d values, %d taken by appendShortDecimal, %d by appendExact", name, c.n, c.fast, c.exct)
 }
 
 // randDigits is a random integer of 1 to maxDigits decimal digits, the
@@ -104,6 +120,29 @@ func TestDecimalsFor(t *testing.T) {
 		}
 		if j < 22 && new(big.Int).Mul(pj, ten).Cmp(two) <= 0 {
 			t.Errorf("decimalsFor(%d) = %d: 10^%d <= 2^%d too", e, j, j+1, n)
+		}
+	}
+	// appendExact's J: the least j with 10^j >= 2^(53-e).
+	for e := -36; e <= 52; e++ {
+		j := (53-e)*78913>>18 + 1
+		two := new(big.Int).Lsh(big.NewInt(1), uint(53-e))
+		pj := new(big.Int).Exp(ten, big.NewInt(int64(j)), nil)
+		pless := new(big.Int).Exp(ten, big.NewInt(int64(j-1)), nil)
+		if pj.Cmp(two) < 0 || pless.Cmp(two) >= 0 {
+			t.Errorf("e=%d: j=%d is not the least j with 10^j >= 2^%d", e, j, 53-e)
+		}
+		if sh := 54 - j - e; sh < 1 || sh > 63 || j > 27 {
+			t.Errorf("e=%d: j=%d, shift %d out of range", e, j, sh)
+		}
+	}
+	for i, p := range pow5 {
+		if new(big.Int).Exp(big.NewInt(5), big.NewInt(int64(i)), nil).Cmp(new(big.Int).SetUint64(p)) != 0 {
+			t.Errorf("pow5[%d] = %d", i, p)
+		}
+	}
+	for i, p := range pow10 {
+		if new(big.Int).Exp(ten, big.NewInt(int64(i)), nil).Cmp(new(big.Int).SetUint64(p)) != 0 {
+			t.Errorf("pow10[%d] = %d", i, p)
 		}
 	}
 	for j, p := range exactPow10 {
@@ -229,6 +268,42 @@ func TestAppendNumberBits(t *testing.T) {
 		}
 	}
 	c.report("bits")
+}
+
+// TestAppendNumberExactRange covers appendExact's whole range, 2^-37 to
+// 2^54, densely with random significands, the binade ends and the values
+// around them, and counts the exact ties it leaves to strconv.
+func TestAppendNumberExactRange(t *testing.T) {
+	c := &numberChecker{t: t}
+	r := rand.New(rand.NewPCG(5, 6))
+	ties := 0
+	for e := -37; e <= 54; e++ {
+		for i := 0; i < 30000; i++ {
+			m := r.Uint64() & (1<<52 - 1)
+			switch i % 8 {
+			case 0:
+				m >>= uint(r.IntN(53))
+			case 1:
+				m = m &^ (1<<uint(r.IntN(53)) - 1)
+			}
+			v := math.Ldexp(float64(1<<52|m), e-52)
+			c.check(v)
+			c.check(-v)
+			if e >= -36 && e <= 52 {
+				if _, ok := appendExact(nil, v); !ok {
+					ties++
+				}
+			}
+		}
+		for _, m := range []uint64{0, 1, 2, 3, 1<<52 - 1, 1<<52 - 2, 1 << 51} {
+			c.checkAround(math.Ldexp(float64(1<<52|m), e-52))
+		}
+	}
+	c.report("exact range")
+	t.Logf("%d ties left to strconv", ties)
+	if c.exct < c.n/2 {
+		t.Errorf("only %d of %d values taken by appendExact", c.exct, c.n)
+	}
 }
 
 // TestAppendNumberRealRows checks every value of the rows the extractor
