@@ -259,12 +259,12 @@ func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 		return b, false
 	}
 	// The 16 digits of K (< 2^51 < 10^16) in buf[8:24] after 8 zeros, so
-	// that K·10^-J reads buf[start:mid] "." buf[mid:end] with at least one
+	// that K·10^-J reads buf[:mid] "." buf[mid:end] with at least one
 	// integer digit. The words are little-endian, first digit in the low
 	// byte: trailing zero bits count leading '0' digits and vice versa.
 	const zeros = 0x3030303030303030 // "00000000"
 	le := binary.LittleEndian
-	var buf [48]byte
+	var buf digitBuf
 	n := uint64(k)
 	hi := n / 1e8
 	hw := eightDigits(uint32(hi))
@@ -284,51 +284,78 @@ func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 	if end <= mid { // an integer: unreachable by point 3; stay safe
 		return b, false
 	}
-	x := mid - first - 1 // also right when first is past the point: -1 - zeros
+	return appendDigits(b, v < 0, &buf, first, end, mid-first-1), true
+}
+
+// digitBuf holds the digits appendDigits reads: '0's in the 8 bytes
+// before the first digit and room to read 24 bytes past it by words.
+type digitBuf [64]byte
+
+// appendDigits writes -0.d1d2...·10^(x+1), the significant digits
+// buf[first:end] (none of them trailing zeros) with the first at 10^x, in
+// the layout of strconv's 'g' for shortest output: %e when x < -4 or
+// x >= 6 (not 21, that is fmt's %v), with at least two exponent digits;
+// %f otherwise. Whole words go into spare capacity and the bytes past the
+// number are cut off again.
+func appendDigits(b []byte, neg bool, buf *digitBuf, first, end, x int) []byte {
+	if cap(b)-len(b) < 64 {
+		b = slices.Grow(b, 64)
+	}
+	out := b[len(b) : len(b)+64]
+	o := 0
+	if neg {
+		out[0] = '-'
+		o = 1
+	}
+	le := binary.LittleEndian
 	if x >= -4 && x < 6 {
-		// %f: at most 1+6+1+22 bytes, written by whole words into spare
-		// capacity; the bytes past the number are cut off again.
-		if cap(b)-len(b) < 40 {
-			b = slices.Grow(b, 40)
+		dp := first + x + 1 // the point goes before buf[dp]
+		if dp >= end {      // an integer: digits and zeros
+			le.PutUint64(out[o:], le.Uint64(buf[first:]))
+			le.PutUint64(out[o+8:], le.Uint64(buf[first+8:]))
+			le.PutUint64(out[o+16:], le.Uint64(buf[first+16:]))
+			o += end - first
+			for ; dp > end; dp-- {
+				out[o] = '0'
+				o++
+			}
+			return b[:len(b)+o]
 		}
-		out := b[len(b) : len(b)+40]
-		o := 0
-		if v < 0 {
-			out[0] = '-'
-			o = 1
-		}
-		start := min(first, mid-1)
+		start := min(first, dp-1) // "0" when the point comes first
 		le.PutUint64(out[o:], le.Uint64(buf[start:]))
-		o += mid - start
+		o += dp - start
 		out[o] = '.'
 		o++
-		le.PutUint64(out[o:], le.Uint64(buf[mid:]))
-		le.PutUint64(out[o+8:], le.Uint64(buf[mid+8:]))
-		le.PutUint64(out[o+16:], le.Uint64(buf[mid+16:]))
-		return b[:len(b)+o+end-mid], true
+		le.PutUint64(out[o:], le.Uint64(buf[dp:]))
+		le.PutUint64(out[o+8:], le.Uint64(buf[dp+8:]))
+		le.PutUint64(out[o+16:], le.Uint64(buf[dp+16:]))
+		return b[:len(b)+o+end-dp]
 	}
-	// %e: d[.ddd]e±xx from the significant digits. Rare: |v| < 1e-4 or
-	// a non-integer >= 1e6.
-	if v < 0 {
-		b = append(b, '-')
-	}
-	b = append(b, buf[first])
+	out[o] = buf[first]
+	o++
 	if end-first > 1 {
-		b = append(b, '.')
-		b = append(b, buf[first+1:end]...)
+		out[o] = '.'
+		o++
+		le.PutUint64(out[o:], le.Uint64(buf[first+1:]))
+		le.PutUint64(out[o+8:], le.Uint64(buf[first+9:]))
+		le.PutUint64(out[o+16:], le.Uint64(buf[first+17:]))
+		o += end - first - 1
 	}
-	b = append(b, 'e')
+	out[o] = 'e'
+	out[o+1] = '+'
 	if x < 0 {
-		b = append(b, '-')
+		out[o+1] = '-'
 		x = -x
-	} else {
-		b = append(b, '+')
 	}
-	if x >= 100 { // cannot happen for |v| in [1e-22, 2^47); kept for form
-		b = append(b, byte('0'+x/100))
+	o += 2
+	if x >= 100 { // past this package's paths; kept for form
+		out[o] = byte('0' + x/100)
+		o++
 		x %= 100
 	}
-	return append(b, byte('0'+x/10), byte('0'+x%10)), true
+	out[o] = byte('0' + x/10)
+	out[o+1] = byte('0' + x%10)
+	return b[:len(b)+o+2]
 }
 
 // pow5 holds 5^0..5^27, the powers of five below 2^63.
@@ -403,14 +430,25 @@ func appendExact(b []byte, v float64) ([]byte, bool) {
 	if kmin > kmax { // R is wider than 1 in these units; stay safe
 		return b, false
 	}
+	// Whether [kmin, kmax] holds a multiple of 10^s only gets harder as s
+	// grows, and ceil(ceil(k/10^s)/10^r) = ceil(k/10^(s+r)) (floor alike),
+	// so trying s = 16, 8, 4, 2, 1 in turn finds the largest t (<= 18
+	// since kmax < 10^18) with constant divisors.
 	t := 0
-	for t < 18 && (kmin < kmax || kmin%10 == 0) {
-		nmin, nmax := (kmin+9)/10, kmax/10
-		if nmin > nmax {
-			break
-		}
-		kmin, kmax = nmin, nmax
-		t++
+	if nmin, nmax := (kmin+1e16-1)/1e16, kmax/1e16; nmin <= nmax {
+		kmin, kmax, t = nmin, nmax, t+16
+	}
+	if nmin, nmax := (kmin+1e8-1)/1e8, kmax/1e8; nmin <= nmax {
+		kmin, kmax, t = nmin, nmax, t+8
+	}
+	if nmin, nmax := (kmin+1e4-1)/1e4, kmax/1e4; nmin <= nmax {
+		kmin, kmax, t = nmin, nmax, t+4
+	}
+	if nmin, nmax := (kmin+99)/100, kmax/100; nmin <= nmax {
+		kmin, kmax, t = nmin, nmax, t+2
+	}
+	if nmin, nmax := (kmin+9)/10, kmax/10; nmin <= nmax {
+		kmin, kmax, t = nmin, nmax, t+1
 	}
 	d := kmin
 	if kmin < kmax {
@@ -437,56 +475,29 @@ func appendExact(b []byte, v float64) ([]byte, bool) {
 		}
 		d = min(max(q, kmin), kmax)
 	}
-	// The digits of d (< 2^58 < 10^18) in buf[8:32] after 8 zeros.
+	// The digits of d (< 2^58 < 10^18) in buf[8:32] after 8 zeros; d
+	// ends in a non-zero digit, or t was not the largest.
 	const zeros = 0x3030303030303030 // "00000000"
 	le := binary.LittleEndian
-	var buf [32]byte
+	var buf digitBuf
 	top, rest := d/1e16, d%1e16
 	mid := rest / 1e8
+	w0 := eightDigits(uint32(top))
+	w1 := eightDigits(uint32(mid))
+	w2 := eightDigits(uint32(rest - mid*1e8))
 	le.PutUint64(buf[0:], zeros)
-	le.PutUint64(buf[8:], eightDigits(uint32(top)))
-	le.PutUint64(buf[16:], eightDigits(uint32(mid)))
-	le.PutUint64(buf[24:], eightDigits(uint32(rest-mid*1e8)))
-	first := 8
-	for buf[first] == '0' && first < 31 {
-		first++
-	}
-	end := len(buf)
-	nd := end - first
-	x := nd - 1 + t - j // v = d.ddd·10^x
-	if v < 0 {
-		b = append(b, '-')
-	}
-	if x >= -4 && x < 6 {
-		dp := first + x + 1 // the point goes before buf[dp]
-		if dp >= end {      // an integer: digits and zeros
-			b = append(b, buf[first:end]...)
-			for ; dp > end; dp-- {
-				b = append(b, '0')
-			}
-			return b, true
+	le.PutUint64(buf[8:], w0)
+	le.PutUint64(buf[16:], w1)
+	le.PutUint64(buf[24:], w2)
+	first := 8 + bits.TrailingZeros64(w0^zeros)>>3
+	if first == 16 {
+		first += bits.TrailingZeros64(w1^zeros) >> 3
+		if first == 24 {
+			first += bits.TrailingZeros64(w2^zeros) >> 3
 		}
-		b = append(b, buf[min(first, dp-1):dp]...)
-		b = append(b, '.')
-		return append(b, buf[dp:end]...), true
 	}
-	b = append(b, buf[first])
-	if nd > 1 {
-		b = append(b, '.')
-		b = append(b, buf[first+1:end]...)
-	}
-	b = append(b, 'e')
-	if x < 0 {
-		b = append(b, '-')
-		x = -x
-	} else {
-		b = append(b, '+')
-	}
-	if x >= 100 { // cannot happen in this range; kept for form
-		b = append(b, byte('0'+x/100))
-		x %= 100
-	}
-	return append(b, byte('0'+x/10), byte('0'+x%10)), true
+	end := 32
+	return appendDigits(b, v < 0, &buf, first, end, end-first-1+t-j), true
 }
 
 // eightDigits returns the 8 decimal digits of n < 10^8 in ASCII, the first
