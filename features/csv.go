@@ -139,11 +139,14 @@ func AppendIdentity(b []byte, r *Record) []byte {
 }
 
 // AppendNumber writes integers without a decimal point and everything else
-// in the shortest form that reads back to the same float64, byte for byte
-// what strconv.AppendFloat(b, v, 'g', -1, 64) writes. Values with few
-// decimals (times in ms from µs or ns stamps, means and ratios of small
-// integers) take appendShortDecimal, several times faster than strconv;
-// the rest go to strconv.
+// in the shortest form that reads back to the same float64: byte for byte
+// what strconv.AppendInt (integers below 1e15) or else
+// strconv.AppendFloat(b, v, 'g', -1, 64) writes, about twice as fast on
+// real rows. Integers are written by words; values with few decimals (ms
+// from µs or ns stamps, ratios of small integers) are found and checked
+// with one float64 division (appendShortDecimal); the other doubles
+// between 2^-36 and 2^53 are worked out with 128-bit integers
+// (appendExact); strconv writes what is left (huge, tiny, NaN, Inf, ties).
 func AppendNumber(b []byte, v float64) []byte {
 	// |v| < 1e15 converts exactly, so the round trip tells integers;
 	// -0 prints as 0 and NaN fails the comparison.
@@ -215,7 +218,7 @@ func decimalsFor(e int) int {
 
 // appendShortDecimal writes v, which is not an integer below 1e15, when its
 // shortest round-trip form has at most J = decimalsFor(e) decimals, and
-// reports false otherwise (the caller then uses strconv).
+// reports false otherwise.
 //
 // Why the output is strconv's shortest form. Let a = |v| in [2^e, 2^(e+1)),
 // u = 2^(e-52) its ulp, R the reals that round to a (width <= u, each side
@@ -238,10 +241,7 @@ func decimalsFor(e int) int {
 //     Being the only one, P is also the closest to a (strconv's tie-break).
 //
 // J >= 1 needs e <= 46; a non-integer below 2^52 has no integer in R, so P
-// has a non-zero decimal. The layout is strconv's 'g' for shortest output:
-// %e when the decimal exponent x (v = d.ddd·10^x) is below -4 or at least 6
-// (not 21, that is fmt's %v), with at least two exponent digits; %f
-// otherwise.
+// has a non-zero decimal.
 func appendShortDecimal(b []byte, v float64) ([]byte, bool) {
 	biased := int(math.Float64bits(v)>>52) & 0x7ff
 	if biased == 0 || biased == 0x7ff { // subnormal, Inf, NaN: rare, strconv
@@ -385,8 +385,10 @@ var pow10 = [...]uint64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
 // below 2^63, and T is then 1..63. The integers K with K·2^T in R form
 // [kmin, kmax] (ends included iff m is even, as for round-half-even);
 // dividing both by 10 while a multiple of 10 remains finds the fewest
-// digits, d·10^t; when several d remain, the one nearest the centre is
-// strconv's choice, and an exact tie goes to strconv.
+// digits, d·10^t. When several d remain (they have as many digits: a
+// power of ten among them would allow t+1), strconv picks the one nearest
+// the centre; an exact tie is left to strconv. kmax < 10^18 (a·10^J <
+// 20·2^53) and d fits the 18 digits written.
 func appendExact(b []byte, v float64) ([]byte, bool) {
 	fb := math.Float64bits(v)
 	biased := int(fb>>52) & 0x7ff

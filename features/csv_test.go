@@ -395,32 +395,39 @@ func realValues(tb testing.TB) []float64 {
 	return vs
 }
 
-// BenchmarkAppendNumber formats the feature values of real rows in row
-// order; "strconv" is the reference for comparison. ns/op is per number.
+// BenchmarkAppendNumber formats the feature values of real rows: "rows"
+// all of them in row order, "fractions" only the non-integers; each
+// against the reference (strconv) on the same values. ns/op is per number.
 func BenchmarkAppendNumber(b *testing.B) {
-	vs := realValues(b)
-	frac := 0
-	for _, v := range vs {
+	all := realValues(b)
+	var fractions []float64
+	for _, v := range all {
 		if v != math.Trunc(v) {
-			frac++
+			fractions = append(fractions, v)
 		}
 	}
-	b.Logf("%d values, %d non-integral", len(vs), frac)
-	for _, bc := range []struct {
+	b.Logf("%d values, %d non-integral", len(all), len(fractions))
+	for _, set := range []struct {
 		name string
-		fn   func([]byte, float64) []byte
-	}{{"fast", AppendNumber}, {"strconv", refAppendNumber}} {
-		b.Run(bc.name, func(b *testing.B) {
-			buf := make([]byte, 0, 64)
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				buf = bc.fn(buf[:0], vs[i])
-				if i++; i == len(vs) {
-					i = 0
+		vs   []float64
+	}{{"rows", all}, {"fractions", fractions}} {
+		for _, fn := range []struct {
+			name string
+			fn   func([]byte, float64) []byte
+		}{{"AppendNumber", AppendNumber}, {"reference", refAppendNumber}} {
+			b.Run(set.name+"/"+fn.name, func(b *testing.B) {
+				vs := set.vs
+				buf := make([]byte, 0, 64)
+				b.ReportAllocs()
+				i := 0
+				for b.Loop() {
+					buf = fn.fn(buf[:0], vs[i])
+					if i++; i == len(vs) {
+						i = 0
+					}
 				}
-			}
-		})
+			})
+		}
 	}
 }
 
