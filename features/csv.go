@@ -97,6 +97,13 @@ func (c *CSVWriter) Write(r *Record, extra ...string) error {
 		b = AppendField(b, m)
 	}
 	for _, i := range c.cols {
+		// Most values are counts and flags below 10: spare them the call.
+		// Whatever uint8 makes of NaN or a big v, the round trip fails;
+		// -0 comes out as 0, as from AppendNumber.
+		if v := r.Values[i]; uint8(v) < 10 && float64(uint8(v)) == v {
+			b = append(b, ',', '0'+uint8(v))
+			continue
+		}
 		b = append(b, ',')
 		b = AppendNumber(b, r.Values[i])
 	}

@@ -327,6 +327,64 @@ func TestAppendNumberRealRows(t *testing.T) {
 	}
 }
 
+// TestCSVWriteRows compares whole rows of real records with rows built
+// from the reference number formatting, byte for byte.
+func TestCSVWriteRows(t *testing.T) {
+	recs, schema := realRecords(t, 4000)
+	var got bytes.Buffer
+	w, err := NewCSVWriter(&got, schema, "score")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The same rows again with values the shortcut in Write must tell
+	// apart: -0, small negatives, just below and above the digits, NaN.
+	odd := []float64{math.Copysign(0, -1), -1, 9.000000000000002, 10, 0.5, -0.5, math.NaN(), math.Inf(1), 255, 256, 265, 1e300, -1e300}
+	var rows []*Record
+	for i, r := range recs {
+		rows = append(rows, r)
+		cp := *r
+		cp.Values = append([]float64(nil), r.Values...)
+		for k := range cp.Values {
+			cp.Values[k] = odd[(i+k)%len(odd)]
+		}
+		rows = append(rows, &cp)
+	}
+	var want []byte
+	for i, h := range append(schema.Header(), "score") {
+		if i > 0 {
+			want = append(want, ',')
+		}
+		want = AppendField(want, h)
+	}
+	want = append(want, '\n')
+	for _, r := range rows {
+		if err := w.Write(r, "0.5"); err != nil {
+			t.Fatal(err)
+		}
+		want = AppendIdentity(want, r)
+		for _, m := range r.Meta {
+			want = AppendField(append(want, ','), m)
+		}
+		for _, i := range w.cols {
+			want = refAppendNumber(append(want, ','), r.Values[i])
+		}
+		want = append(want, ",0.5\n"...)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		g, x := bytes.Split(got.Bytes(), []byte("\n")), bytes.Split(want, []byte("\n"))
+		for i := range min(len(g), len(x)) {
+			if !bytes.Equal(g[i], x[i]) {
+				t.Fatalf("row %d differs:\n got %s\nwant %s", i, g[i], x[i])
+			}
+		}
+		t.Fatalf("%d lines, want %d", len(g), len(x))
+	}
+	t.Logf("%d rows, %d bytes identical", len(rows), len(want))
+}
+
 func FuzzAppendNumber(f *testing.F) {
 	f.Add(math.Float64bits(0.1), int64(12345), uint8(3))
 	f.Add(math.Float64bits(1234567.5), int64(-1), uint8(1))
