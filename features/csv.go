@@ -442,29 +442,32 @@ func appendExact(b []byte, v float64) ([]byte, bool) {
 	// Whether [kmin, kmax] holds a multiple of 10^s only gets harder as s
 	// grows, and ceil(ceil(k/10^s)/10^r) = ceil(k/10^(s+r)) (floor alike),
 	// so trying s = 16, 8, 4, 2, 1 in turn finds the largest t (<= 18
-	// since kmax < 10^18) with constant divisors.
+	// since kmax < 10^18) with constant divisors. Most doubles that get
+	// here need 17 digits (t = 0): one division by 10 settles those.
 	t := 0
-	if nmin, nmax := (kmin+1e16-1)/1e16, kmax/1e16; nmin <= nmax {
-		kmin, kmax, t = nmin, nmax, t+16
-	}
-	if nmin, nmax := (kmin+1e8-1)/1e8, kmax/1e8; nmin <= nmax {
-		kmin, kmax, t = nmin, nmax, t+8
-	}
-	if nmin, nmax := (kmin+1e4-1)/1e4, kmax/1e4; nmin <= nmax {
-		kmin, kmax, t = nmin, nmax, t+4
-	}
-	if nmin, nmax := (kmin+99)/100, kmax/100; nmin <= nmax {
-		kmin, kmax, t = nmin, nmax, t+2
-	}
 	if nmin, nmax := (kmin+9)/10, kmax/10; nmin <= nmax {
-		kmin, kmax, t = nmin, nmax, t+1
+		if nmin, nmax := (kmin+1e16-1)/1e16, kmax/1e16; nmin <= nmax {
+			kmin, kmax, t = nmin, nmax, t+16
+		}
+		if nmin, nmax := (kmin+1e8-1)/1e8, kmax/1e8; nmin <= nmax {
+			kmin, kmax, t = nmin, nmax, t+8
+		}
+		if nmin, nmax := (kmin+1e4-1)/1e4, kmax/1e4; nmin <= nmax {
+			kmin, kmax, t = nmin, nmax, t+4
+		}
+		if nmin, nmax := (kmin+99)/100, kmax/100; nmin <= nmax {
+			kmin, kmax, t = nmin, nmax, t+2
+		}
+		if nmin, nmax := (kmin+9)/10, kmax/10; nmin <= nmax {
+			kmin, kmax, t = nmin, nmax, t+1
+		}
 	}
 	d := kmin
 	if kmin < kmax {
 		// The nearest to the centre c/(2^T·10^t) = q + (r + crem/2^T)/10^t.
 		c := chi<<(64-sh) | clo>>sh
 		crem := clo & mask
-		q, r := c/pow10[t], c%pow10[t]
+		q := c
 		var up bool
 		if t == 0 {
 			half := uint64(1) << (sh - 1)
@@ -473,6 +476,8 @@ func appendExact(b []byte, v float64) ([]byte, bool) {
 			}
 			up = crem > half
 		} else {
+			var r uint64
+			q, r = c/pow10[t], c%pow10[t]
 			half := pow10[t] / 2
 			if r == half && crem == 0 {
 				return b, false
