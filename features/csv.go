@@ -148,11 +148,11 @@ func AppendIdentity(b []byte, r *Record) []byte {
 // AppendNumber writes integers without a decimal point and everything else
 // in the shortest form that reads back to the same float64: byte for byte
 // what strconv.AppendInt (integers below 1e15) or else
-// strconv.AppendFloat(b, v, 'g', -1, 64) writes, about twice as fast on
-// real rows. Integers are written by words; values with few decimals (ms
-// from µs or ns stamps, ratios of small integers) are found and checked
-// with one float64 division (appendShortDecimal); the other doubles
-// between 2^-36 and 2^53 are worked out with 128-bit integers
+// strconv.AppendFloat(b, v, 'g', -1, 64) writes, in about two thirds of
+// their time on real rows. Integers are written by words; values with few
+// decimals (ms from µs or ns stamps, ratios of small integers) are found
+// and checked with one float64 division (appendShortDecimal); the other
+// doubles between 2^-36 and 2^53 are worked out with 128-bit integers
 // (appendExact); strconv writes what is left (huge, tiny, NaN, Inf, ties).
 func AppendNumber(b []byte, v float64) []byte {
 	// |v| < 1e15 converts exactly, so the round trip tells integers;
@@ -238,7 +238,8 @@ func decimalsFor(e int) int {
 //     adding 2^52 rounds it to an integer and every K is exact in a float64.
 //  2. K and 10^J (J <= 22) are exact, so K/10^J is rounded once, correctly,
 //     as ParseFloat rounds a decimal string: fl(K/10^J) == a iff P is in R.
-//     Otherwise no decimal with <= J decimals reads back as a: strconv.
+//     Otherwise no decimal with <= J decimals reads back as a: the caller
+//     goes on to appendExact.
 //  3. Every decimal with fewer decimals (integers included) lies on G, so
 //     P is the only one in R. strconv's digits are a decimal in R with the
 //     fewest significant digits, and that is P without its trailing zeros:
