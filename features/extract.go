@@ -47,7 +47,9 @@ func (c *Counters) Add(o Counters) {
 }
 
 // EmitFunc receives each expired flow's record. The record is reused after
-// the call returns.
+// the call returns; a receiver that keeps the values may take r.Values and
+// r.Meta for itself by putting other slices of the same lengths in their
+// place (every value is written afresh for each flow).
 type EmitFunc func(r *Record)
 
 // Extractor is the flow meter: it decodes packets, keeps them in a flow
@@ -56,7 +58,7 @@ type Extractor struct {
 	schema *Schema
 	dec    *decode.Decoder
 	table  *flow.Table
-	accs   []Accumulator
+	accs   [][]Accumulator // chunks of accChunk, indexed by flow slot
 	pool   samplePool
 	emit   EmitFunc
 	rec    Record
@@ -106,10 +108,10 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 		e.last = ts
 	}
 	slot, dir, created := e.table.Add(p)
-	if int(slot) >= len(e.accs) {
-		e.growAccs(int(slot) + 1)
+	for int(slot) >= len(e.accs)*accChunk {
+		e.accs = append(e.accs, make([]Accumulator, accChunk))
 	}
-	a := &e.accs[slot]
+	a := e.acc(slot)
 	if created {
 		a.reset(p, e.pool.get(), e.pool.max)
 		a.app.init(p, dir == flow.Forward)
@@ -122,13 +124,13 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	e.lastSlot = slot
 }
 
-// growAccs doubles the accumulator slab: accumulators are large, so
-// append's gentler growth for big slices would copy them over and over.
-func (e *Extractor) growAccs(n int) {
-	c := max(2*cap(e.accs), n, 1024)
-	accs := make([]Accumulator, c)
-	copy(accs, e.accs)
-	e.accs = accs
+// accChunk is the accumulators allocated at a time. Chunks never move:
+// one growing slice would copy every accumulator (with pointer write
+// barriers) each time a flood doubled the table.
+const accChunk = 1024
+
+func (e *Extractor) acc(slot int32) *Accumulator {
+	return &e.accs[slot/accChunk][slot%accChunk]
 }
 
 // LastFlow returns the slot of the flow the latest packet joined and its
@@ -138,7 +140,7 @@ func (e *Extractor) LastFlow() (slot int32, packets uint64, ok bool) {
 	if e.lastSlot < 0 {
 		return 0, 0, false
 	}
-	a := &e.accs[e.lastSlot]
+	a := e.acc(e.lastSlot)
 	return e.lastSlot, a.dir[0].packets + a.dir[1].packets, true
 }
 
@@ -189,7 +191,7 @@ func (e *Extractor) Snapshot(fn func(r *Record)) {
 // which to snapshot with SnapshotFlow.
 func (e *Extractor) ActiveFlows(fn func(slot int32, id uint64, first int64, packets uint64)) {
 	e.table.Each(func(slot int32, f *flow.Flow) {
-		a := &e.accs[slot]
+		a := e.acc(slot)
 		fn(slot, f.StableID(), f.First, a.dir[0].packets+a.dir[1].packets)
 	})
 }
@@ -199,13 +201,13 @@ func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason, at int
 	if e.emit != nil {
 		e.emit(&e.rec)
 	}
-	a := &e.accs[slot]
+	a := e.acc(slot)
 	e.pool.put(a.samples)
 	a.samples = nil
 }
 
 func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason, at int64) {
-	a := &e.accs[slot]
+	a := e.acc(slot)
 	r := &e.rec
 	src, sport := f.Src()
 	dst, dport := f.Dst()

@@ -1,8 +1,10 @@
 package flow
 
 import (
+	"cmp"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/flowclass/flowclass/decode"
@@ -428,12 +430,30 @@ func (t *Table) sweepAt(now int64) {
 
 // Flush expires every flow with the given reason (end of input, shutdown)
 // at packet time at.
+//
+// Flows go out in order of first packet time, then stable id: the order
+// in which the sharded pipeline merges flows that end at one instant, so
+// each shard can hand its flush over in pieces instead of all at once.
 func (t *Table) Flush(reason Reason, at int64) {
-	for t.closed.head != nilSlot {
-		t.expire(t.closed.head, t.flows[t.closed.head].closeReason, at)
+	type entry struct {
+		first int64
+		id    uint64
+		slot  int32
 	}
-	for t.lru.head != nilSlot {
-		t.expire(t.lru.head, reason, at)
+	all := make([]entry, 0, len(t.index))
+	t.Each(func(slot int32, f *Flow) { all = append(all, entry{f.First, f.StableID(), slot}) })
+	slices.SortFunc(all, func(a, b entry) int {
+		if c := cmp.Compare(a.first, b.first); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	for _, e := range all {
+		r := reason
+		if f := &t.flows[e.slot]; f.inClosed {
+			r = f.closeReason
+		}
+		t.expire(e.slot, r, at)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -124,6 +125,9 @@ type Summary struct {
 }
 
 const (
+	// flushPiece is how many expired flows a worker hands over at a time
+	// while flushing its table.
+	flushPiece   = 1024
 	batchPackets = 512
 	batchBytes   = 512 << 10
 	// liveFlushAge bounds how long, in packet time, a live packet may wait
@@ -157,6 +161,9 @@ type workerOut struct {
 	worker int
 	events []*Event
 	mark   int64
+	// key, when set, is a finer mark than mark: every later event of the
+	// worker sorts at or after it (a flush handed over in pieces).
+	key    *markKey
 	epoch  uint32
 	done   bool
 	counts features.Counters
@@ -512,9 +519,21 @@ func (r *reader) liveTicks(done chan struct{}) {
 func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alertedSet, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
 	var pending []*Event
 	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}, alerted: alerted}
+	// A flush expires every flow at one instant, in merge order (see
+	// flow.Table.Flush): hand it over in pieces, each with a mark just past
+	// its last flow, so the merger can pass them on and memory holds a
+	// piece, not every flow of the table.
+	var flushing bool
+	var flushEpoch uint32
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
 		delete(rs.scoredAt, rec.FlowID)
-		pending = append(pending, newEvent(FlowEnd, rec, rec.Expired))
+		pending = append(pending, takeEvent(rec))
+		if flushing && len(pending) >= flushPiece {
+			k := keyOf(pending[len(pending)-1])
+			k.id++
+			outs <- workerOut{worker: w, events: pending, key: &k, epoch: flushEpoch}
+			pending = nil
+		}
 	}, 1, 1)
 	var nextRescore int64
 	var rec capture.Record
@@ -536,7 +555,9 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 			e.Advance(b.mark)
 		}
 		if b.flush {
+			flushing, flushEpoch = true, b.epoch
 			e.FlushAt(b.flushReason, b.flushAt)
+			flushing = false
 		}
 		if opt.RescoreInterval > 0 && scoring && b.mark >= nextRescore && !b.flush {
 			if nextRescore != 0 {
@@ -622,6 +643,20 @@ func newEvent(kind EventKind, rec *features.Record, at int64) *Event {
 	}
 	ev.Record.Values = append((*vals)[:0], rec.Values...)
 	ev.Record.Meta = append([]string(nil), rec.Meta...)
+	return ev
+}
+
+// takeEvent makes the event of an expired flow, taking the record's value
+// and metadata slices rather than copying them (see features.EmitFunc).
+func takeEvent(rec *features.Record) *Event {
+	ev := &Event{Kind: FlowEnd, Time: rec.Expired, Record: *rec}
+	vals, _ := valuePool.Get().(*[]float64)
+	if vals == nil || cap(*vals) < len(rec.Values) {
+		vals = new([]float64)
+		*vals = make([]float64, len(rec.Values))
+	}
+	rec.Values = (*vals)[:len(rec.Values)]
+	rec.Meta = make([]string, len(rec.Meta))
 	return ev
 }
 
@@ -762,7 +797,10 @@ func scoreSplit(scorers []Scorer, rows []float64, nf int, out []float64) error {
 func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features.Counters, error) {
 	var counts features.Counters
 	var errs []error
-	marks := make([]int64, workers)
+	marks := make([]markKey, workers)
+	for w := range marks {
+		marks[w] = timeKey(math.MinInt64)
+	}
 	epochs := make([]uint32, workers)
 	done := make([]bool, workers)
 	h := &eventHeap{}
@@ -775,11 +813,15 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 		}
 		// A mark only bounds its own epoch: a new epoch (a recording that
 		// starts earlier) restarts the worker's mark from its first batch.
+		mk := timeKey(o.mark)
+		if o.key != nil {
+			mk = *o.key
+		}
 		switch {
 		case o.epoch > epochs[o.worker]:
-			epochs[o.worker], marks[o.worker] = o.epoch, o.mark
-		case o.epoch == epochs[o.worker] && o.mark > marks[o.worker]:
-			marks[o.worker] = o.mark
+			epochs[o.worker], marks[o.worker] = o.epoch, mk
+		case o.epoch == epochs[o.worker] && marks[o.worker].less(mk):
+			marks[o.worker] = mk
 		}
 		if o.done {
 			done[o.worker] = true
@@ -789,19 +831,19 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 			}
 		}
 		// The slowest worker bounds what is safe to emit.
-		minEpoch, minMark, all := uint32(1<<31), int64(1<<62), true
+		minEpoch, minMark, all := uint32(1<<31), timeKey(math.MaxInt64), true
 		for w := 0; w < workers; w++ {
 			if done[w] {
 				continue
 			}
 			all = false
-			if epochs[w] < minEpoch || (epochs[w] == minEpoch && marks[w] < minMark) {
+			if epochs[w] < minEpoch || (epochs[w] == minEpoch && marks[w].less(minMark)) {
 				minEpoch, minMark = epochs[w], marks[w]
 			}
 		}
 		for h.Len() > 0 {
 			ev := (*h)[0]
-			if !all && (ev.epoch > minEpoch || (ev.epoch == minEpoch && ev.Time >= minMark)) {
+			if !all && (ev.epoch > minEpoch || (ev.epoch == minEpoch && !keyOf(ev).less(minMark))) {
 				break
 			}
 			emit(heap.Pop(h).(*Event))
@@ -821,22 +863,44 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 	return counts, errors.Join(errs...)
 }
 
+// markKey is an event's place in the merged order within one epoch: time,
+// then kind (alerts on active flows before flows that end at the same
+// time), then first packet time, then flow id.
+type markKey struct {
+	time  int64
+	kind  EventKind
+	first int64
+	id    uint64
+}
+
+func keyOf(ev *Event) markKey {
+	return markKey{ev.Time, ev.Kind, ev.Record.First, ev.Record.FlowID}
+}
+
+// timeKey is the first place of time t: "every event up to t is out".
+func timeKey(t int64) markKey { return markKey{t, math.MaxUint8, math.MinInt64, 0} }
+
+func (a markKey) less(b markKey) bool {
+	switch {
+	case a.time != b.time:
+		return a.time < b.time
+	case a.kind != b.kind:
+		return a.kind > b.kind
+	case a.first != b.first:
+		return a.first < b.first
+	}
+	return a.id < b.id
+}
+
 type eventHeap []*Event
 
 func (h eventHeap) Len() int { return len(h) }
 func (h eventHeap) Less(i, j int) bool {
 	a, b := h[i], h[j]
-	switch {
-	case a.epoch != b.epoch:
+	if a.epoch != b.epoch {
 		return a.epoch < b.epoch
-	case a.Time != b.Time:
-		return a.Time < b.Time
-	case a.Kind != b.Kind:
-		return a.Kind > b.Kind // an alert on an active flow before flows that end at the same time
-	case a.Record.First != b.Record.First:
-		return a.Record.First < b.Record.First
 	}
-	return a.Record.FlowID < b.Record.FlowID
+	return keyOf(a).less(keyOf(b))
 }
 func (h eventHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
 func (h *eventHeap) Push(x any)   { *h = append(*h, x.(*Event)) }
