@@ -122,6 +122,9 @@ type Summary struct {
 	Live        bool // a live capture was among the inputs
 	Interrupted bool
 	Elapsed     time.Duration
+	// PeakHeld is the most events the merge held at once waiting for the
+	// slowest worker: what ordered output costs in memory.
+	PeakHeld int
 }
 
 const (
@@ -220,6 +223,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	var flows, alerts atomic.Uint64
 	mergeDone := make(chan struct{})
 	var counts features.Counters
+	var peakHeld int
 	var werr error
 	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, emit: func(ev *Event) {
 		if ev.Kind == FlowEnd {
@@ -237,7 +241,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	go func() {
 		defer guard(opt.OnPanic)
 		var serr error
-		counts, werr = merge(opt.Workers, outs, func(evs []*Event) {
+		counts, peakHeld, werr = merge(opt.Workers, outs, func(evs []*Event) {
 			if err := post.process(evs); err != nil && serr == nil {
 				serr = err
 			}
@@ -254,7 +258,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	wg.Wait()
 	close(outs)
 	<-mergeDone
-	sum.Counters = counts
+	sum.Counters, sum.PeakHeld = counts, peakHeld
 	sum.Flows, sum.Alerts = flows.Load(), alerts.Load()
 	if r.err == nil {
 		r.err = werr
@@ -794,7 +798,8 @@ func scoreSplit(scorers []Scorer, rows []float64, nf int, out []float64) error {
 
 // merge orders the workers' events by (epoch, time, first packet, flow id)
 // and emits each once no worker can still produce an earlier one.
-func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features.Counters, error) {
+func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features.Counters, int, error) {
+	peak := 0
 	var counts features.Counters
 	var errs []error
 	marks := make([]markKey, workers)
@@ -811,6 +816,7 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 			ev.epoch, ev.worker = o.epoch, o.worker
 			heap.Push(h, ev)
 		}
+		peak = max(peak, h.Len())
 		// A mark only bounds its own epoch: a new epoch (a recording that
 		// starts earlier) restarts the worker's mark from its first batch.
 		mk := timeKey(o.mark)
@@ -860,7 +866,7 @@ func merge(workers int, outs <-chan workerOut, release func([]*Event)) (features
 	if len(ready) > 0 {
 		release(ready)
 	}
-	return counts, errors.Join(errs...)
+	return counts, peak, errors.Join(errs...)
 }
 
 // markKey is an event's place in the merged order within one epoch: time,

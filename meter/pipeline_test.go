@@ -116,3 +116,24 @@ func TestShardedOutputEqualsSingle(t *testing.T) {
 		t.Logf("%s: %d flows, identical with 1 and 2 workers", filepath.Base(paths[0]), len(one))
 	}
 }
+
+// TestFlushIsStreamed: a table full of flows at the end of input reaches
+// the output in pieces, so the merge never holds more than a few pieces of
+// events, not every flow (which doubled peak memory under floods).
+func TestFlushIsStreamed(t *testing.T) {
+	gen := filepath.Join(t.TempDir(), "flood.pcap")
+	cfg := synth.DefaultConfig(3, 100000)
+	cfg.Attacks = []synth.Attack{{Kind: synth.KindSYNFlood, AtPacket: 1, Size: 100000}}
+	if _, err := synth.WriteFile(gen, cfg); err != nil {
+		t.Fatal(err)
+	}
+	rows, sum := runRows(t, []string{gen}, 2, nil)
+	held := sum.Counters.Flows.Expired[flow.EndOfInput]
+	t.Logf("%d flows, %d of them flushed at the end of input; the merge held at most %d events", len(rows), held, sum.PeakHeld)
+	if held < 20*flushPiece {
+		t.Fatalf("only %d flows left for the final flush; the test needs many more", held)
+	}
+	if limit := 8 * flushPiece; sum.PeakHeld > limit {
+		t.Errorf("the merge held %d events at once, want at most %d", sum.PeakHeld, limit)
+	}
+}
