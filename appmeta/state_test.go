@@ -10,6 +10,11 @@ func TestStateSize(t *testing.T) {
 	if n := unsafe.Sizeof(State{}); n > 16 {
 		t.Errorf("State is %d bytes, want at most 16", n)
 	}
+	// Objects with pointers over 512 bytes carry an 8-byte header: past
+	// 632 bytes a detail would take the 704-byte size class.
+	if n := unsafe.Sizeof(detail{}); n > 632 {
+		t.Errorf("detail is %d bytes, want at most 632", n)
+	}
 }
 
 func TestColumns(t *testing.T) {
