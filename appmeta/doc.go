@@ -9,7 +9,11 @@
 // carries payload that looks like (or is on a port of) a protocol it parses.
 // Once each direction's parser has decided, Observe returns at once; only the
 // HTTP server direction keeps a cheap, allocation-free scan so that every
-// response of a keep-alive flow is counted.
+// response of a keep-alive flow is counted. A flow of interest costs one
+// allocation for its state and one per group of strings it keeps (the
+// client hello's, the server hello's, the HTTP request's, a DNS name, an
+// SSH line), plus a reassembly buffer while a message spans segments:
+// parsers work in place and render into stack buffers.
 //
 // TCP payload is placed by sequence number into a small per-direction buffer
 // (at most MaxBuffer bytes) only while a message is known to be incomplete,

@@ -64,8 +64,9 @@ func FuzzObserve(f *testing.F) {
 }
 
 // FuzzClientHello parses arbitrary bytes as a TLS record stream and as a
-// bare hello body; a parsed hello must give fingerprints consistent with
-// its fields.
+// bare hello body; both hello parsers must agree with the reference
+// implementation (ref_test.go), and a parsed hello must give fingerprints
+// consistent with its fields.
 func FuzzClientHello(f *testing.F) {
 	f.Add(specHello().record())
 	f.Add(bigHello())
@@ -74,33 +75,29 @@ func FuzzClientHello(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		for _, want := range []byte{hsClientHello, hsServerHello} {
 			if msg, st := handshakeMsg(data, want); st == parsed {
-				parseClientHello(msg)
-				parseServerHello(msg)
+				compareHellos(t, msg)
 			}
 		}
 		body := data
 		if len(body) > 9 {
 			body = body[9:]
 		}
-		ch, ok := parseClientHello(body)
-		if !ok {
+		compareHellos(t, body)
+		var ch clientHello
+		if !ch.parse(body) {
 			return
 		}
-		ja4 := ch.ja4()
+		ja4 := ch.meta().ja4
 		if !ja4Re.MatchString(ja4) {
 			t.Fatalf("malformed JA4 %q", ja4)
 		}
-		if want := twoDigits(len(ch.ciphers)) + twoDigits(len(ch.exts)); ja4[4:8] != want {
+		if want := refTwoDigits(len(ch.ciphers.items())) + refTwoDigits(len(ch.exts.items())); ja4[4:8] != want {
 			t.Fatalf("JA4 counts %q, want %q", ja4[4:8], want)
 		}
-		for _, c := range ch.ciphers {
+		for _, c := range ch.ciphers.items() {
 			if isGREASE(c) {
 				t.Fatalf("GREASE cipher kept")
 			}
-		}
-		ch.ja3()
-		if sh, ok := parseServerHello(body); ok {
-			sh.ja3s()
 		}
 	})
 }
@@ -132,13 +129,16 @@ func FuzzDNS(f *testing.F) {
 	})
 }
 
-// FuzzHTTP parses arbitrary bytes as a request and, split at a fuzzed
-// point, as a response stream.
+// FuzzHTTP parses arbitrary bytes as a request (compared with the
+// reference implementation, as is printable) and, split at a fuzzed point,
+// as a response stream.
 func FuzzHTTP(f *testing.F) {
 	f.Add([]byte("GET /a?b HTTP/1.1\r\nHost: h\r\nUser-Agent: u\r\n\r\n"), uint16(5))
 	f.Add([]byte(response(200, "abc")+response(100, "")+response(404, "")), uint16(40))
 	f.Add([]byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nHTTP/1.0 301 M\r\n\r\n"), uint16(13))
 	f.Fuzz(func(t *testing.T, data []byte, cut uint16) {
+		compareHTTP(t, data)
+		comparePrintable(t, data)
 		for _, capped := range []bool{false, true} {
 			if req, st := parseHTTPRequest(data, capped); st == parsed {
 				if req.pathLen < 0 || req.pathLen > len(data) {

@@ -46,21 +46,47 @@ type testFlow struct {
 // skipped (the harness does no IP reassembly).
 func readCapture(tb testing.TB, path string) map[flowKey]*testFlow {
 	tb.Helper()
+	flows := map[flowKey]*testFlow{}
+	err := eachPayload(tb, path, func(isTCP bool, s, d netip.AddrPort, seq uint32, payload []byte) {
+		k := canonKey(isTCP, s, d)
+		fl := flows[k]
+		if fl == nil {
+			fl = &testFlow{client: s, order: len(flows)}
+			fl.st.Init(isTCP, s.Port(), d.Port())
+			flows[k] = fl
+		}
+		dir := 0
+		if s != fl.client {
+			dir = 1
+		}
+		fl.st.Observe(dir, isTCP, seq, payload)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return flows
+}
+
+// eachPayload calls fn with every TCP/UDP payload of a pcap or pcapng file,
+// in file order, skipping IP fragments after the first. It fails only when
+// the file cannot be opened as a capture; a damaged tail ends the walk.
+func eachPayload(tb testing.TB, path string, fn func(isTCP bool, src, dst netip.AddrPort, seq uint32, payload []byte)) error {
+	tb.Helper()
 	f, err := os.Open(path)
 	if err != nil {
-		tb.Fatalf("open %s: %v", path, err)
+		return fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
 	br := bufio.NewReaderSize(f, 1<<16)
 	magic, err := br.Peek(4)
 	if err != nil {
-		tb.Fatalf("read %s: %v", path, err)
+		return fmt.Errorf("read %s: %w", path, err)
 	}
 	var next func() ([]byte, layers.LinkType, error)
 	if bytes.Equal(magic, []byte{0x0a, 0x0d, 0x0d, 0x0a}) {
 		r, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
-			tb.Fatalf("pcapng %s: %v", path, err)
+			return fmt.Errorf("pcapng %s: %w", path, err)
 		}
 		next = func() ([]byte, layers.LinkType, error) {
 			d, ci, err := r.ReadPacketData()
@@ -73,14 +99,13 @@ func readCapture(tb testing.TB, path string) map[flowKey]*testFlow {
 	} else {
 		r, err := pcapgo.NewReader(br)
 		if err != nil {
-			tb.Fatalf("pcap %s: %v", path, err)
+			return fmt.Errorf("pcap %s: %w", path, err)
 		}
 		next = func() ([]byte, layers.LinkType, error) {
 			d, _, err := r.ReadPacketData()
 			return d, r.LinkType(), err
 		}
 	}
-	flows := map[flowKey]*testFlow{}
 	for {
 		data, lt, err := next()
 		if err != nil {
@@ -123,21 +148,9 @@ func readCapture(tb testing.TB, path string) map[flowKey]*testFlow {
 		default:
 			continue
 		}
-		s, d := netip.AddrPortFrom(src, sp), netip.AddrPortFrom(dst, dp)
-		k := canonKey(isTCP, s, d)
-		fl := flows[k]
-		if fl == nil {
-			fl = &testFlow{client: s, order: len(flows)}
-			fl.st.Init(isTCP, sp, dp)
-			flows[k] = fl
-		}
-		dir := 0
-		if s != fl.client {
-			dir = 1
-		}
-		fl.st.Observe(dir, isTCP, seq, payload)
+		fn(isTCP, netip.AddrPortFrom(src, sp), netip.AddrPortFrom(dst, dp), seq, payload)
 	}
-	return flows
+	return nil
 }
 
 // sharkFlow is what tshark reported for one flow, first values in packet

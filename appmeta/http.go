@@ -6,12 +6,51 @@ import "bytes"
 // complete; a complete line with any upper-case token and an HTTP/1.x
 // version is accepted too.
 func knownMethod(m []byte) bool {
+	return knownMethodName(m) != ""
+}
+
+// knownMethodName returns m as a constant string when it is a known
+// method, so the common request costs no copy; "" otherwise.
+func knownMethodName(m []byte) string {
 	switch string(m) {
-	case "GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "TRACE", "PATCH",
-		"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT", "SEARCH":
-		return true
+	case "GET":
+		return "GET"
+	case "POST":
+		return "POST"
+	case "HEAD":
+		return "HEAD"
+	case "PUT":
+		return "PUT"
+	case "DELETE":
+		return "DELETE"
+	case "OPTIONS":
+		return "OPTIONS"
+	case "CONNECT":
+		return "CONNECT"
+	case "TRACE":
+		return "TRACE"
+	case "PATCH":
+		return "PATCH"
+	case "PROPFIND":
+		return "PROPFIND"
+	case "PROPPATCH":
+		return "PROPPATCH"
+	case "MKCOL":
+		return "MKCOL"
+	case "COPY":
+		return "COPY"
+	case "MOVE":
+		return "MOVE"
+	case "LOCK":
+		return "LOCK"
+	case "UNLOCK":
+		return "UNLOCK"
+	case "REPORT":
+		return "REPORT"
+	case "SEARCH":
+		return "SEARCH"
 	}
-	return false
+	return ""
 }
 
 // methodToken returns the leading upper-case token of p when a space
@@ -107,7 +146,9 @@ func parseHTTPRequest(p []byte, capped bool) (httpRequest, status) {
 	}
 	line, _ := firstLine(p)
 	sp1 := bytes.IndexByte(line, ' ')
-	req.method = string(line[:sp1])
+	if req.method = knownMethodName(line[:sp1]); req.method == "" {
+		req.method = string(line[:sp1])
+	}
 	target := line[sp1+1:]
 	if i := bytes.LastIndexByte(target, ' '); i >= 0 && isHTTPVersion(target[i+1:]) {
 		target = target[:i]
@@ -119,6 +160,9 @@ func parseHTTPRequest(p []byte, capped bool) (httpRequest, status) {
 	} else {
 		hdrs = nil
 	}
+	// The first non-empty Host and User-Agent values, rendered together
+	// and copied out once.
+	var host, ua []byte
 	for len(hdrs) > 0 {
 		var l []byte
 		if i := bytes.IndexByte(hdrs, '\n'); i >= 0 {
@@ -133,12 +177,17 @@ func parseHTTPRequest(p []byte, capped bool) (httpRequest, status) {
 		}
 		val = bytes.TrimSpace(val)
 		switch {
-		case req.host == "" && asciiEqualFold(name, "host"):
-			req.host = printable(val)
-		case req.ua == "" && asciiEqualFold(name, "user-agent"):
-			req.ua = printable(val)
+		case len(host) == 0 && asciiEqualFold(name, "host"):
+			host = val
+		case len(ua) == 0 && asciiEqualFold(name, "user-agent"):
+			ua = val
 		}
 	}
+	var buf [512]byte
+	b := appendPrintable(buf[:0], host)
+	n := len(b)
+	s := string(appendPrintable(b, ua))
+	req.host, req.ua = s[:n], s[n:]
 	return req, parsed
 }
 

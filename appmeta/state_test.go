@@ -10,6 +10,11 @@ func TestStateSize(t *testing.T) {
 	if n := unsafe.Sizeof(State{}); n > 16 {
 		t.Errorf("State is %d bytes, want at most 16", n)
 	}
+	// Objects with pointers over 512 bytes carry an 8-byte header: past
+	// 632 bytes a detail would take the 704-byte size class.
+	if n := unsafe.Sizeof(detail{}); n > 632 {
+		t.Errorf("detail is %d bytes, want at most 632", n)
+	}
 }
 
 func TestColumns(t *testing.T) {
@@ -186,5 +191,54 @@ func BenchmarkObserveClientHello(b *testing.B) {
 		var s State
 		s.Init(true, 50000, 443)
 		s.Observe(0, true, 1, ch)
+	}
+}
+
+// BenchmarkTLSFlow is a whole TLS flow's metadata work: ClientHello,
+// ServerHello and the Result read at expiry.
+func BenchmarkTLSFlow(b *testing.B) {
+	ch := specHello().record()
+	sh := serverHelloRecord(0x0303, 0x1301, []ext{{0x002b, u16(0x0304)}, {0x0033, make([]byte, 36)}})
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var s State
+		s.Init(true, 50000, 443)
+		s.Observe(0, true, 1, ch)
+		s.Observe(1, true, 1, sh)
+		if m := s.Result(); m.JA3SHash == "" {
+			b.Fatal("no JA3S")
+		}
+	}
+}
+
+// BenchmarkHTTPFlow is one HTTP request and its response.
+func BenchmarkHTTPFlow(b *testing.B) {
+	req := []byte("GET /index.html?q=1 HTTP/1.1\r\nHost: www.example.com\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\nAccept: */*\r\n\r\n")
+	resp := []byte(response(200, "hello"))
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var s State
+		s.Init(true, 50000, 80)
+		s.Observe(0, true, 1, req)
+		s.Observe(1, true, 1, resp)
+		if m := s.Result(); m.HTTPUserAgent == "" {
+			b.Fatal("no user agent")
+		}
+	}
+}
+
+// BenchmarkDNSFlow is one UDP DNS query and its response.
+func BenchmarkDNSFlow(b *testing.B) {
+	q := dnsQuery(7, false, 0, 0, "www.example.com", 1)
+	r := dnsQuery(7, true, 0, 2, "www.example.com", 1)
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		var s State
+		s.Init(false, 50000, 53)
+		s.Observe(0, false, 0, q)
+		s.Observe(1, false, 0, r)
+		if m := s.Result(); m.DNSQuery == "" {
+			b.Fatal("no query")
+		}
 	}
 }

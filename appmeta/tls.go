@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // status is a parser's verdict on the bytes it has been given so far.
@@ -153,26 +152,85 @@ func (r *reader) bytes(n int) []byte {
 
 func isGREASE(v uint16) bool { return v&0x0f0f == 0x0a0a && v>>8 == v&0xff }
 
-// clientHello holds the fields of a ClientHello the fingerprints need, in
-// wire order, GREASE already removed.
-type clientHello struct {
-	version      uint16 // legacy client_version
-	ciphers      []uint16
-	exts         []uint16
-	groups       []uint16
-	pointFmts    []uint8
-	sigAlgs      []uint16
-	versions     []uint16 // supported_versions
-	sni          string
-	hasSNI       bool
-	alpn         []string
-	alpnFirstRaw []byte
+// inlineList is how many values of one hello list are kept without
+// allocating; longer lists (rare: only cipher suites get that long) move to
+// the heap.
+const inlineList = 64
+
+// list16 is a list of 16-bit values held in place while short, so parsing
+// a common hello allocates nothing.
+type list16 struct {
+	a    [inlineList]uint16
+	n    int
+	more []uint16 // every value, once a has overflowed
 }
 
-// parseClientHello decodes a ClientHello body. Extensions are optional (an
-// SSLv3-era hello may end after compression methods).
-func parseClientHello(b []byte) (clientHello, bool) {
-	var ch clientHello
+func (l *list16) add(v uint16) {
+	if l.more == nil {
+		if l.n < len(l.a) {
+			l.a[l.n] = v
+			l.n++
+			return
+		}
+		l.more = make([]uint16, l.n, 2*l.n)
+		copy(l.more, l.a[:])
+	}
+	l.more = append(l.more, v)
+}
+
+func (l *list16) items() []uint16 {
+	if l.more != nil {
+		return l.more
+	}
+	return l.a[:l.n]
+}
+
+// bytesList is list16's counterpart for byte strings (ALPN protocols).
+type bytesList struct {
+	a    [8][]byte
+	n    int
+	more [][]byte
+}
+
+func (l *bytesList) add(v []byte) {
+	if l.more == nil {
+		if l.n < len(l.a) {
+			l.a[l.n] = v
+			l.n++
+			return
+		}
+		l.more = make([][]byte, l.n, 2*l.n)
+		copy(l.more, l.a[:])
+	}
+	l.more = append(l.more, v)
+}
+
+func (l *bytesList) items() [][]byte {
+	if l.more != nil {
+		return l.more
+	}
+	return l.a[:l.n]
+}
+
+// clientHello holds the fields of a ClientHello the fingerprints need, in
+// wire order, GREASE already removed. Byte strings alias the parsed
+// message: a clientHello lives on the stack for one parse and render.
+type clientHello struct {
+	version   uint16 // legacy client_version
+	ciphers   list16
+	exts      list16
+	groups    list16
+	pointFmts list16
+	sigAlgs   list16
+	versions  list16 // supported_versions
+	sni       []byte // first host_name entry that is not empty
+	hasSNI    bool
+	alpn      bytesList
+}
+
+// parse decodes a ClientHello body. Extensions are optional (an SSLv3-era
+// hello may end after compression methods).
+func (ch *clientHello) parse(b []byte) bool {
 	r := newReader(b)
 	ch.version = uint16(r.u16())
 	r.bytes(32)
@@ -180,31 +238,30 @@ func parseClientHello(b []byte) (clientHello, bool) {
 	cs := newReader(r.bytes(r.u16()))
 	r.bytes(r.u8())
 	if !r.ok || len(cs.b)%2 != 0 {
-		return ch, false
+		return false
 	}
-	ch.ciphers = make([]uint16, 0, len(cs.b)/2)
 	for len(cs.b) > 0 {
 		if c := uint16(cs.u16()); !isGREASE(c) {
-			ch.ciphers = append(ch.ciphers, c)
+			ch.ciphers.add(c)
 		}
 	}
 	if len(r.b) == 0 {
-		return ch, true
+		return true
 	}
 	er := newReader(r.bytes(r.u16()))
 	if !r.ok {
-		return ch, false
+		return false
 	}
 	for len(er.b) > 0 {
 		typ := uint16(er.u16())
 		data := er.bytes(er.u16())
 		if !er.ok {
-			return ch, false
+			return false
 		}
 		if isGREASE(typ) {
 			continue
 		}
-		ch.exts = append(ch.exts, typ)
+		ch.exts.add(typ)
 		x := newReader(data)
 		switch typ {
 		case extServerName:
@@ -213,8 +270,8 @@ func parseClientHello(b []byte) (clientHello, bool) {
 			for len(l.b) > 0 && l.ok {
 				nt := l.u8()
 				name := l.bytes(l.u16())
-				if l.ok && nt == 0 && ch.sni == "" {
-					ch.sni = printable(name)
+				if l.ok && nt == 0 && len(ch.sni) == 0 {
+					ch.sni = name
 				}
 			}
 		case extALPN:
@@ -224,44 +281,84 @@ func parseClientHello(b []byte) (clientHello, bool) {
 				if !l.ok {
 					break
 				}
-				if len(ch.alpn) == 0 {
-					ch.alpnFirstRaw = p
-				}
-				ch.alpn = append(ch.alpn, printable(p))
+				ch.alpn.add(p)
 			}
 		case extGroups:
 			l := newReader(x.bytes(x.u16()))
 			for len(l.b) >= 2 {
 				if g := uint16(l.u16()); !isGREASE(g) {
-					ch.groups = append(ch.groups, g)
+					ch.groups.add(g)
 				}
 			}
 		case extPointFmts:
-			l := x.bytes(x.u8())
-			ch.pointFmts = append(ch.pointFmts, l...)
+			for _, f := range x.bytes(x.u8()) {
+				ch.pointFmts.add(uint16(f))
+			}
 		case extSigAlgs:
 			l := newReader(x.bytes(x.u16()))
 			for len(l.b) >= 2 {
 				if a := uint16(l.u16()); !isGREASE(a) {
-					ch.sigAlgs = append(ch.sigAlgs, a)
+					ch.sigAlgs.add(a)
 				}
 			}
 		case extSupportedVs:
 			l := newReader(x.bytes(x.u8()))
 			for len(l.b) >= 2 {
 				if v := uint16(l.u16()); !isGREASE(v) {
-					ch.versions = append(ch.versions, v)
+					ch.versions.add(v)
 				}
 			}
 		}
 	}
-	return ch, true
+	return true
+}
+
+// clientMeta is what a ClientHello contributes to Meta. Its strings share
+// one allocation.
+type clientMeta struct {
+	sni, alpn, alpnList string
+	ja3, ja3Hash, ja4   string
+	version             uint16
+}
+
+// meta renders the hello's strings into one scratch buffer (on the stack
+// unless the hello is huge) and copies it out once.
+func (ch *clientHello) meta() clientMeta {
+	var buf [1024]byte
+	b := appendPrintable(buf[:0], ch.sni)
+	sniEnd := len(b)
+	alpnEnd := len(b)
+	for i, p := range ch.alpn.items() {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendPrintable(b, p)
+		if i == 0 {
+			alpnEnd = len(b)
+		}
+	}
+	listEnd := len(b)
+	b = ch.appendJA3(b)
+	ja3End := len(b)
+	b = appendMD5Hex(b, b[listEnd:])
+	hashEnd := len(b)
+	b = ch.appendJA4(b)
+	s := string(b)
+	return clientMeta{
+		sni:      s[:sniEnd],
+		alpn:     s[sniEnd:alpnEnd],
+		alpnList: s[sniEnd:listEnd],
+		ja3:      s[listEnd:ja3End],
+		ja3Hash:  s[ja3End:hashEnd],
+		ja4:      s[hashEnd:],
+		version:  ch.highestVersion(),
+	}
 }
 
 // highestVersion is the best version the client offers anywhere.
 func (ch *clientHello) highestVersion() uint16 {
 	v := ch.version
-	for _, x := range ch.versions {
+	for _, x := range ch.versions.items() {
 		if versionRank(x) > versionRank(v) {
 			v = x
 		}
@@ -291,29 +388,23 @@ func appendJoined16(dst []byte, vs []uint16) []byte {
 	return dst
 }
 
-// ja3 renders the JA3 string: decimal fields, lists joined by '-'.
-func (ch *clientHello) ja3() string {
-	b := make([]byte, 0, 256)
+// appendJA3 appends the JA3 string: decimal fields, lists joined by '-'.
+func (ch *clientHello) appendJA3(b []byte) []byte {
 	b = strconv.AppendUint(b, uint64(ch.version), 10)
 	b = append(b, ',')
-	b = appendJoined16(b, ch.ciphers)
+	b = appendJoined16(b, ch.ciphers.items())
 	b = append(b, ',')
-	b = appendJoined16(b, ch.exts)
+	b = appendJoined16(b, ch.exts.items())
 	b = append(b, ',')
-	b = appendJoined16(b, ch.groups)
+	b = appendJoined16(b, ch.groups.items())
 	b = append(b, ',')
-	for i, v := range ch.pointFmts {
-		if i > 0 {
-			b = append(b, '-')
-		}
-		b = strconv.AppendUint(b, uint64(v), 10)
-	}
-	return string(b)
+	return appendJoined16(b, ch.pointFmts.items())
 }
 
-func md5hex(s string) string {
-	h := md5.Sum([]byte(s))
-	return hex.EncodeToString(h[:])
+// appendMD5Hex appends the lower-case hex MD5 of s, which may alias dst.
+func appendMD5Hex(dst, s []byte) []byte {
+	h := md5.Sum(s)
+	return hex.AppendEncode(dst, h[:])
 }
 
 func isAlnum(c byte) bool {
@@ -344,21 +435,21 @@ func ja4Version(v uint16) string {
 	return "00"
 }
 
-func twoDigits(n int) string {
+func appendTwoDigits(dst []byte, n int) []byte {
 	if n > 99 {
 		n = 99
 	}
-	return string([]byte{byte('0' + n/10), byte('0' + n%10)})
+	return append(dst, byte('0'+n/10), byte('0'+n%10))
 }
 
-// ja4Hash is the first 12 hex digits of SHA-256, or twelve zeros for an
-// empty input as the spec asks.
-func ja4Hash(s string) string {
-	if s == "" {
-		return "000000000000"
+// appendJA4Hash appends the first 12 hex digits of SHA-256 of s, or twelve
+// zeros for an empty s as the spec asks.
+func appendJA4Hash(dst, s []byte) []byte {
+	if len(s) == 0 {
+		return append(dst, "000000000000"...)
 	}
-	h := sha256.Sum256([]byte(s))
-	return hex.EncodeToString(h[:6])
+	h := sha256.Sum256(s)
+	return hex.AppendEncode(dst, h[:6])
 }
 
 func appendHexList(dst []byte, vs []uint16) []byte {
@@ -372,77 +463,83 @@ func appendHexList(dst []byte, vs []uint16) []byte {
 	return dst
 }
 
-// ja4 renders the FoxIO JA4 fingerprint for TLS over TCP ("t").
-func (ch *clientHello) ja4() string {
-	var sb strings.Builder
-	sb.WriteByte('t')
+// appendJA4 appends the FoxIO JA4 fingerprint for TLS over TCP ("t").
+func (ch *clientHello) appendJA4(dst []byte) []byte {
+	dst = append(dst, 't')
 	v := ch.version
-	if len(ch.versions) > 0 {
-		v = ch.versions[0]
-		for _, x := range ch.versions {
+	if vs := ch.versions.items(); len(vs) > 0 {
+		v = vs[0]
+		for _, x := range vs {
 			if versionRank(x) > versionRank(v) {
 				v = x
 			}
 		}
 	}
-	sb.WriteString(ja4Version(v))
+	dst = append(dst, ja4Version(v)...)
 	if ch.hasSNI {
-		sb.WriteByte('d')
+		dst = append(dst, 'd')
 	} else {
-		sb.WriteByte('i')
+		dst = append(dst, 'i')
 	}
-	sb.WriteString(twoDigits(len(ch.ciphers)))
-	sb.WriteString(twoDigits(len(ch.exts)))
-	sb.WriteString(ja4ALPN(ch.alpnFirstRaw))
-	sb.WriteByte('_')
+	ciphers, exts := ch.ciphers.items(), ch.exts.items()
+	dst = appendTwoDigits(dst, len(ciphers))
+	dst = appendTwoDigits(dst, len(exts))
+	var first []byte
+	if a := ch.alpn.items(); len(a) > 0 {
+		first = a[0]
+	}
+	dst = appendJA4ALPN(dst, first)
+	dst = append(dst, '_')
 
-	cs := slices.Clone(ch.ciphers)
+	// Sorted copies and the hashed hex lists stay on the stack for
+	// common hellos.
+	var sorted [2 * inlineList]uint16
+	var hexBuf [10 * inlineList]byte
+	cs := append(sorted[:0], ciphers...)
 	slices.Sort(cs)
-	sb.WriteString(ja4Hash(string(appendHexList(nil, cs))))
-	sb.WriteByte('_')
+	dst = appendJA4Hash(dst, appendHexList(hexBuf[:0], cs))
+	dst = append(dst, '_')
 
-	es := make([]uint16, 0, len(ch.exts))
-	for _, e := range ch.exts {
+	es := sorted[:0]
+	for _, e := range exts {
 		if e != extServerName && e != extALPN {
 			es = append(es, e)
 		}
 	}
 	slices.Sort(es)
-	var c []byte
+	c := hexBuf[:0]
 	if len(es) > 0 {
 		c = appendHexList(c, es)
-		if len(ch.sigAlgs) > 0 {
+		if sa := ch.sigAlgs.items(); len(sa) > 0 {
 			c = append(c, '_')
-			c = appendHexList(c, ch.sigAlgs)
+			c = appendHexList(c, sa)
 		}
 	}
-	sb.WriteString(ja4Hash(string(c)))
-	return sb.String()
+	return appendJA4Hash(dst, c)
 }
 
-// ja4ALPN is the two-character ALPN part of JA4_a.
-func ja4ALPN(p []byte) string {
+// appendJA4ALPN appends the two-character ALPN part of JA4_a.
+func appendJA4ALPN(dst, p []byte) []byte {
 	if len(p) == 0 {
-		return "00"
+		return append(dst, "00"...)
 	}
 	first, last := p[0], p[len(p)-1]
 	if isAlnum(first) && isAlnum(last) {
-		return string([]byte{first, last})
+		return append(dst, first, last)
 	}
 	const hexd = "0123456789abcdef"
-	return string([]byte{hexd[first>>4], hexd[last&15]})
+	return append(dst, hexd[first>>4], hexd[last&15])
 }
 
 // serverHello holds what JA3S and the negotiated version need.
 type serverHello struct {
 	version  uint16 // legacy server_version
 	cipher   uint16
-	exts     []uint16
+	exts     list16
 	selected uint16 // supported_versions, 0 when absent
 }
 
-func parseServerHello(b []byte) (serverHello, bool) {
-	var sh serverHello
+func (sh *serverHello) parse(b []byte) bool {
 	r := newReader(b)
 	sh.version = uint16(r.u16())
 	r.bytes(32)
@@ -450,40 +547,47 @@ func parseServerHello(b []byte) (serverHello, bool) {
 	sh.cipher = uint16(r.u16())
 	r.u8()
 	if !r.ok {
-		return sh, false
+		return false
 	}
 	if len(r.b) == 0 {
-		return sh, true
+		return true
 	}
 	er := newReader(r.bytes(r.u16()))
 	if !r.ok {
-		return sh, false
+		return false
 	}
 	for len(er.b) > 0 {
 		typ := uint16(er.u16())
 		data := er.bytes(er.u16())
 		if !er.ok {
-			return sh, false
+			return false
 		}
 		if isGREASE(typ) {
 			continue
 		}
-		sh.exts = append(sh.exts, typ)
+		sh.exts.add(typ)
 		if typ == extSupportedVs && len(data) >= 2 {
 			sh.selected = uint16(data[0])<<8 | uint16(data[1])
 		}
 	}
-	return sh, true
+	return true
 }
 
-func (sh *serverHello) ja3s() string {
-	b := make([]byte, 0, 64)
+func (sh *serverHello) appendJA3S(b []byte) []byte {
 	b = strconv.AppendUint(b, uint64(sh.version), 10)
 	b = append(b, ',')
 	b = strconv.AppendUint(b, uint64(sh.cipher), 10)
 	b = append(b, ',')
-	b = appendJoined16(b, sh.exts)
-	return string(b)
+	return appendJoined16(b, sh.exts.items())
+}
+
+// ja3s returns the JA3S string and its MD5, sharing one allocation.
+func (sh *serverHello) ja3s() (ja3s, hash string) {
+	var buf [256]byte
+	b := sh.appendJA3S(buf[:0])
+	n := len(b)
+	s := string(appendMD5Hex(b, b))
+	return s[:n], s[n:]
 }
 
 func (sh *serverHello) negotiated() uint16 {

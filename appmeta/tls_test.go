@@ -2,6 +2,7 @@ package appmeta
 
 import (
 	"crypto/md5"
+	"crypto/sha256"
 	"encoding/hex"
 	"testing"
 )
@@ -86,10 +87,16 @@ func TestJA4ALPN(t *testing.T) {
 		{[]byte{0x30, 0xab, 0xcd, 0x31}, "01"},
 	}
 	for _, c := range cases {
-		if got := ja4ALPN(c.in); got != c.want {
+		if got := string(appendJA4ALPN([]byte("x"), c.in)); got != "x"+c.want {
 			t.Errorf("ja4ALPN(% x) = %q, want %q", c.in, got, c.want)
 		}
 	}
+}
+
+// sha256Prefix is JA4's truncated hash, computed the plain way.
+func sha256Prefix(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])[:12]
 }
 
 func TestJA4VersionAndCounts(t *testing.T) {
@@ -98,14 +105,14 @@ func TestJA4VersionAndCounts(t *testing.T) {
 	h := chSpec{version: 0x0301, ciphers: []uint16{0x0035, 0x002f}, exts: []ext{pointsExt(0)}}
 	m := observeWhole(t, 443, h.record(), nil)
 	// ciphers "002f,0035"; extensions "000b" (no sig algs).
-	want := "t10i020100_" + ja4Hash("002f,0035") + "_" + ja4Hash("000b")
+	want := "t10i020100_" + sha256Prefix("002f,0035") + "_" + sha256Prefix("000b")
 	if m.JA4 != want {
 		t.Errorf("JA4 = %q, want %q", m.JA4, want)
 	}
 	// No extensions block at all: JA4_c is twelve zeros.
 	h = chSpec{version: 0x0300, ciphers: []uint16{0x000a}}
 	m = observeWhole(t, 443, h.record(), nil)
-	if want := "ts3i010000_" + ja4Hash("000a") + "_000000000000"; m.JA4 != want {
+	if want := "ts3i010000_" + sha256Prefix("000a") + "_000000000000"; m.JA4 != want {
 		t.Errorf("JA4 = %q, want %q", m.JA4, want)
 	}
 	if m.JA3 != "768,10,,," {
