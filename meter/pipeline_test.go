@@ -121,6 +121,9 @@ func TestShardedOutputEqualsSingle(t *testing.T) {
 // the output in pieces, so the merge never holds more than a few pieces of
 // events, not every flow (which doubled peak memory under floods).
 func TestFlushIsStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the flood takes long under the race detector; TestShardedOutputEqualsSingle flushes in pieces too")
+	}
 	gen := filepath.Join(t.TempDir(), "flood.pcap")
 	cfg := synth.DefaultConfig(3, 100000)
 	cfg.Attacks = []synth.Attack{{Kind: synth.KindSYNFlood, AtPacket: 1, Size: 100000}}
