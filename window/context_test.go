@@ -12,6 +12,7 @@ import (
 	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/flowclass/flowclass/meter"
+	synthgen "github.com/flowclass/flowclass/synth"
 )
 
 // ctxFlow is what the naive reference keeps of an expired flow.
@@ -112,11 +113,23 @@ func naiveContext(flows []ctxFlow, i int, width int64) map[string]float64 {
 // flow of real captures (a SYN scan, a brute force, benign mixes) against a
 // quadratic recomputation from the list of expired flows.
 func TestContextMatchesNaiveRecomputation(t *testing.T) {
-	testdata.Datasets(t)
-	for _, rel := range []string{"malicious/ndpi_synscan.pcap", "malicious/slips_ssh-bruteforce.pcap",
-		"benign/ndpi_1kxun.pcap", "benign/ndpi_443-firefox.pcap", "benign/iotlab_schlage-lock-01.pcap",
-		"malicious/slips_cc-capture-1.pcap", "mixed/elcab_cerber-infection-mixed.pcap"} {
-		path := testdata.Capture(t, rel)
+	// A generated capture with a port scan and a SYN flood always; real
+	// captures when the shared datasets are there.
+	gen := filepath.Join(t.TempDir(), "gen.pcap")
+	cfg := synthgen.DefaultConfig(5, 15000)
+	cfg.Attacks = []synthgen.Attack{{Kind: synthgen.KindPortScan}, {Kind: synthgen.KindSYNFlood}}
+	if _, err := synthgen.WriteFile(gen, cfg); err != nil {
+		t.Fatal(err)
+	}
+	paths := map[string]string{"generated scan and flood": gen}
+	if d := testdata.DatasetsDir(t); d != "" {
+		for _, rel := range []string{"malicious/ndpi_synscan.pcap", "malicious/slips_ssh-bruteforce.pcap",
+			"benign/ndpi_1kxun.pcap", "benign/ndpi_443-firefox.pcap", "benign/iotlab_schlage-lock-01.pcap",
+			"malicious/slips_cc-capture-1.pcap", "mixed/elcab_cerber-infection-mixed.pcap"} {
+			paths[rel] = filepath.Join(d, rel)
+		}
+	}
+	for rel, path := range paths {
 		for _, width := range []int64{10e9, 1e9} {
 			flows, ctx := contextFlows(t, path, width, 0)
 			if ctx.Late() != 0 || ctx.Saturated() != 0 {
