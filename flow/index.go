@@ -146,6 +146,9 @@ func (x *index) remove(h uint32, slot int32) {
 	mask := uint32(len(b) - 1)
 	hole := h >> x.shift
 	for b[hole].slot1 != slot+1 {
+		if b[hole].slot1 == 0 {
+			return // not present: nothing to do, and no endless loop
+		}
 		hole = (hole + 1) & mask
 	}
 	for j := (hole + 1) & mask; b[j].slot1 != 0; j = (j + 1) & mask {
