@@ -185,6 +185,11 @@ func TestTableMatchesMapReference(t *testing.T) {
 	if evicted == 0 || st.Expired[IdleTimeout] == 0 || st.Expired[ActiveTimeout] == 0 || st.Expired[TCPFin] == 0 || st.Expired[TCPRst] == 0 {
 		t.Fatalf("the run did not exercise every expiry: %+v", st.Expired)
 	}
+	// The index never outgrows what MaxFlows needs: half full at most,
+	// rounded up to a power of two.
+	if nb := len(tab.index.buckets); nb > 4*500 {
+		t.Fatalf("%d buckets for MaxFlows 500", nb)
+	}
 	tab.Flush(EndOfInput, ts)
 	if tab.Len() != 0 || len(ref) != 0 || tab.index.n != 0 {
 		t.Fatalf("after flush: Len %d, map %d, index %d", tab.Len(), len(ref), tab.index.n)
