@@ -180,3 +180,51 @@ func BenchmarkTableAdd(b *testing.B) {
 		tab.Add(p)
 	}
 }
+
+// BenchmarkTableAddFlood is a spoofed flood: every packet a new flow from a
+// random source, the table full at MaxFlows, so each Add misses, evicts the
+// longest idle flow and inserts.
+func BenchmarkTableAddFlood(b *testing.B) {
+	tab := NewTable(Config{MaxFlows: 1 << 16}, nil, 1, 1)
+	p := tcpPkt(0, 0, 1, 0, 80, syn)
+	x := uint32(0x9e3779b9)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		p.Src[0], p.Src[1], p.Src[2], p.Src[3] = 11+byte(x>>24)%200, byte(x>>16), byte(x>>8), byte(x)
+		p.SrcPort = uint16(x >> 7)
+		p.Timestamp = int64(i)
+		tab.Add(p)
+	}
+}
+
+// BenchmarkTableAddLarge hits a million active flows in random order: the
+// index no longer fits in cache, as on a busy link.
+func BenchmarkTableAddLarge(b *testing.B) {
+	const n = 1 << 20
+	tab := NewTable(Config{MaxFlows: n}, nil, 1, 1)
+	pkts := make([]decode.Packet, n)
+	for i := range pkts {
+		pkts[i] = *tcpPkt(0, byte(i), byte(i>>8), uint16(i>>16), 80, ack)
+		pkts[i].Src[1] = byte(i >> 16)
+		tab.Add(&pkts[i])
+	}
+	order := make([]int32, n)
+	x := uint32(12345)
+	for i := range order {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		order[i] = int32(x % n)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p := &pkts[order[i&(n-1)]]
+		p.Timestamp = int64(i)
+		tab.Add(p)
+	}
+}
