@@ -445,7 +445,7 @@ func (t *Table) Flush(reason Reason, at int64) {
 		id    uint64
 		slot  int32
 	}
-	all := make([]entry, 0, len(t.index))
+	all := make([]entry, 0, t.Len())
 	t.Each(func(slot int32, f *Flow) { all = append(all, entry{f.First, f.StableID(), slot}) })
 	slices.SortFunc(all, func(a, b entry) int {
 		if c := cmp.Compare(a.first, b.first); c != 0 {
