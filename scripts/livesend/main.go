@@ -1,0 +1,407 @@
+//go:build linux
+
+// Command livesend measures live capture under load: it replays a capture
+// into one end of an existing veth pair at a ladder of rates while
+// `classify -i` captures on the other end, and writes one Markdown table
+// row per run (frames sent, rate reached, packets read, kernel drops, flows,
+// classify's CPU time). scripts/live-bench.sh creates the pair and runs it.
+//
+//	livesend --ns NS --host HOSTVETH --peer PEERVETH --pcap F --classify BIN \
+//	  [--rates 100000,250000,0] [--batch 256] [--runs 1] [--out live.md] [-- classify flags]
+//
+// With --send-only it runs no classify and only reports the sender's rate.
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowclass/flowclass/capture"
+	"github.com/flowclass/flowclass/internal/netns"
+)
+
+// Config is the command line.
+type Config struct {
+	NS, Host, Peer string
+	Pcap           string
+	Classify       string
+	ClassifyArgs   []string
+	Rates          []int
+	Batch          int
+	Runs           int
+	Out            string
+	SendOnly       bool
+	Settle         time.Duration
+}
+
+// BindFlags registers the flags on fs.
+func BindFlags(fs *pflag.FlagSet) *Config {
+	c := &Config{}
+	fs.StringVar(&c.NS, "ns", "", "network namespace holding --peer (as `ip netns` names it)")
+	fs.StringVar(&c.Host, "host", "", "veth end classify captures on, in this namespace")
+	fs.StringVar(&c.Peer, "peer", "", "veth end inside --ns that frames are written into")
+	fs.StringVar(&c.Pcap, "pcap", "", "capture whose frames are replayed")
+	fs.StringVar(&c.Classify, "classify", "", "classify binary")
+	fs.IntSliceVar(&c.Rates, "rates", []int{100_000, 250_000, 500_000, 750_000, 1_000_000, 0}, "send rates in packets/s (0: unpaced, as fast as possible)")
+	fs.IntVar(&c.Batch, "batch", netns.DefaultBatch, "frames per sendmmsg(2) call (1: one write(2) per frame)")
+	fs.IntVar(&c.Runs, "runs", 1, "runs per rate")
+	fs.StringVar(&c.Out, "out", "", "also write the Markdown table to this file")
+	fs.BoolVar(&c.SendOnly, "send-only", false, "run no classify; measure the sender alone")
+	fs.DurationVar(&c.Settle, "settle", 500*time.Millisecond, "after sending, how long classify's CPU time must stay flat before it is stopped")
+	return c
+}
+
+func main() {
+	fs := pflag.NewFlagSet("livesend", pflag.ExitOnError)
+	c := BindFlags(fs)
+	_ = fs.Parse(os.Args[1:])
+	c.ClassifyArgs = fs.Args()
+	if err := run(c); err != nil {
+		fmt.Fprintln(os.Stderr, "livesend:", err)
+		os.Exit(1)
+	}
+}
+
+// result is one run.
+type result struct {
+	rate       int
+	sent       uint64
+	sendTime   time.Duration
+	read       int64
+	drops      int64
+	flows      int64
+	cpu        time.Duration // classify user+system
+	maxRSS     int64         // KiB
+	vethDrops  uint64        // host end rx_dropped over the run
+	backlogDrp uint64        // softnet backlog drops over the run
+	wall       time.Duration // classify's lifetime
+}
+
+func run(c *Config) error {
+	if c.NS == "" || c.Host == "" || c.Peer == "" || c.Pcap == "" {
+		return errors.New("--ns, --host, --peer and --pcap are required")
+	}
+	if !c.SendOnly && c.Classify == "" {
+		return errors.New("--classify is required (or --send-only)")
+	}
+	frames, bytes, err := load(c.Pcap)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(os.Stderr, "livesend: %d frames, %.0f bytes average, from %s\n", len(frames), float64(bytes)/float64(max(1, len(frames))), c.Pcap)
+	pair := &netns.Pair{NS: c.NS, Host: c.Host, Peer: c.Peer}
+	snd, err := pair.Sender()
+	if err != nil {
+		return err
+	}
+	defer snd.Close()
+	snd.SetBatch(c.Batch)
+
+	var rows []result
+	for _, rate := range c.Rates {
+		for i := 0; i < c.Runs; i++ {
+			var r result
+			if c.SendOnly {
+				r, err = sendOnly(snd, frames, rate, c.Host)
+			} else {
+				r, err = measure(c, snd, frames, rate)
+			}
+			if err != nil {
+				return fmt.Errorf("rate %s: %w", rateName(rate), err)
+			}
+			fmt.Fprintf(os.Stderr, "livesend: %s\n", r.line(c.SendOnly))
+			rows = append(rows, r)
+		}
+	}
+	table := markdown(c, rows, len(frames), bytes)
+	fmt.Print(table)
+	if c.Out != "" {
+		if err := os.WriteFile(c.Out, []byte(table), 0o644); err != nil {
+			return fmt.Errorf("write %s: %w", c.Out, err)
+		}
+	}
+	return nil
+}
+
+// load reads every frame of path into one arena, so millions of frames
+// cost one allocation.
+func load(path string) ([][]byte, int, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	f, err := capture.OpenFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	arena := make([]byte, 0, st.Size())
+	var offs []int
+	var rec capture.Record
+	for {
+		err := f.Next(&rec)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, 0, fmt.Errorf("%s: %w", path, err)
+		}
+		offs = append(offs, len(arena))
+		arena = append(arena, rec.Data...)
+	}
+	frames := make([][]byte, len(offs))
+	for i, o := range offs {
+		end := len(arena)
+		if i+1 < len(offs) {
+			end = offs[i+1]
+		}
+		frames[i] = arena[o:end:end]
+	}
+	return frames, len(arena), nil
+}
+
+func sendOnly(snd *netns.Sender, frames [][]byte, rate int, host string) (result, error) {
+	r := result{rate: rate}
+	v0, b0 := vethDrops(host), backlogDrops()
+	before := snd.Sent()
+	start := time.Now()
+	err := snd.Send(frames, rate)
+	r.sendTime = time.Since(start)
+	r.sent = snd.Sent() - before
+	r.vethDrops, r.backlogDrp = vethDrops(host)-v0, backlogDrops()-b0
+	return r, err
+}
+
+var (
+	reRead  = regexp.MustCompile(`(?m)^summary: (\d+) packets read`)
+	reFlows = regexp.MustCompile(`(?m)^summary: (\d+) flows`)
+	reDrops = regexp.MustCompile(`kernel drops (\d+)`)
+)
+
+func measure(c *Config, snd *netns.Sender, frames [][]byte, rate int) (result, error) {
+	r := result{rate: rate}
+	args := append([]string{"-i", c.Host, "--no-progress"}, c.ClassifyArgs...)
+	cmd := exec.Command(c.Classify, args...)
+	var stderr strings.Builder
+	cmd.Stderr = &stderr // stdout (alerts) stays nil: /dev/null
+	v0, b0 := vethDrops(c.Host), backlogDrops()
+	began := time.Now()
+	if err := cmd.Start(); err != nil {
+		return r, err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() {
+		if cmd.ProcessState == nil {
+			cmd.Process.Kill()
+			<-exited
+		}
+	}
+	if err := waitPacketSocket(cmd.Process.Pid, exited); err != nil {
+		stop()
+		return r, fmt.Errorf("%w; stderr:\n%s", err, stderr.String())
+	}
+	time.Sleep(300 * time.Millisecond) // the ring is set up and polled
+
+	before := snd.Sent()
+	start := time.Now()
+	err := snd.Send(frames, rate)
+	r.sendTime = time.Since(start)
+	r.sent = snd.Sent() - before
+	if err != nil {
+		stop()
+		return r, err
+	}
+	// classify has drained the ring once it stops using CPU.
+	waitIdle(cmd.Process.Pid, c.Settle, 2*time.Minute)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		stop()
+		return r, err
+	}
+	select {
+	case err = <-exited:
+	case <-time.After(2 * time.Minute):
+		stop()
+		return r, fmt.Errorf("classify did not stop within 2 minutes of SIGINT; stderr:\n%s", stderr.String())
+	}
+	r.wall = time.Since(began)
+	if err != nil {
+		return r, fmt.Errorf("classify: %w; stderr:\n%s", err, stderr.String())
+	}
+	r.vethDrops, r.backlogDrp = vethDrops(c.Host)-v0, backlogDrops()-b0
+	ps := cmd.ProcessState
+	r.cpu = ps.UserTime() + ps.SystemTime()
+	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
+		r.maxRSS = ru.Maxrss
+	}
+	se := stderr.String()
+	m, f, d := reRead.FindStringSubmatch(se), reFlows.FindStringSubmatch(se), reDrops.FindStringSubmatch(se)
+	if m == nil || f == nil || d == nil {
+		return r, fmt.Errorf("no live summary in classify's stderr:\n%s", se)
+	}
+	r.read, _ = strconv.ParseInt(m[1], 10, 64)
+	r.flows, _ = strconv.ParseInt(f[1], 10, 64)
+	r.drops, _ = strconv.ParseInt(d[1], 10, 64)
+	return r, nil
+}
+
+// waitPacketSocket waits until process pid holds an AF_PACKET socket.
+func waitPacketSocket(pid int, exited <-chan error) error {
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("classify exited before capturing: %v", err)
+		default:
+		}
+		inodes := map[string]bool{}
+		if data, err := os.ReadFile("/proc/net/packet"); err == nil {
+			for _, l := range strings.Split(string(data), "\n")[1:] {
+				if f := strings.Fields(l); len(f) > 0 {
+					inodes[f[len(f)-1]] = true
+				}
+			}
+		}
+		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
+		for _, fd := range fds {
+			l, err := os.Readlink(fd)
+			if err == nil && strings.HasPrefix(l, "socket:[") && inodes[strings.Trim(l[7:], "[]")] {
+				return nil
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return errors.New("classify opened no packet socket within 20 s")
+}
+
+// waitIdle returns once pid's CPU time has not grown by more than 2% of
+// settle over settle (timer ticks and the ring's poll timeout keep it from
+// standing still), or after limit.
+func waitIdle(pid int, settle, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	last := cpuTime(pid)
+	for time.Now().Before(deadline) {
+		time.Sleep(settle)
+		now := cpuTime(pid)
+		if now-last <= settle/50 {
+			return
+		}
+		last = now
+	}
+}
+
+// cpuTime is utime+stime of pid from /proc (clock ticks of 10 ms).
+func cpuTime(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The command name may hold spaces; fields count from after it.
+	s := string(data)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+st) * 10 * time.Millisecond
+}
+
+func vethDrops(iface string) uint64 {
+	data, err := os.ReadFile(filepath.Join("/sys/class/net", iface, "statistics/rx_dropped"))
+	if err != nil {
+		return 0
+	}
+	n, _ := strconv.ParseUint(strings.TrimSpace(string(data)), 10, 64)
+	return n
+}
+
+// backlogDrops sums the second column of /proc/net/softnet_stat: packets
+// dropped because a CPU's input backlog was full, before any socket saw
+// them.
+func backlogDrops() uint64 {
+	f, err := os.Open("/proc/net/softnet_stat")
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	var sum uint64
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if fs := strings.Fields(sc.Text()); len(fs) > 1 {
+			n, _ := strconv.ParseUint(fs[1], 16, 64)
+			sum += n
+		}
+	}
+	return sum
+}
+
+func rateName(rate int) string {
+	if rate <= 0 {
+		return "unpaced"
+	}
+	return fmt.Sprintf("%.0fk/s", float64(rate)/1000)
+}
+
+func (r result) achieved() float64 { return float64(r.sent) / r.sendTime.Seconds() }
+
+func (r result) line(sendOnly bool) string {
+	s := fmt.Sprintf("%s: sent %d in %v (%.0f/s)", rateName(r.rate), r.sent, r.sendTime.Round(time.Millisecond), r.achieved())
+	if !sendOnly {
+		s += fmt.Sprintf(", classify read %d, kernel drops %d, flows %d, cpu %v", r.read, r.drops, r.flows, r.cpu.Round(10*time.Millisecond))
+	}
+	return s + fmt.Sprintf(", veth rx_dropped %d, backlog drops %d", r.vethDrops, r.backlogDrp)
+}
+
+func markdown(c *Config, rows []result, frames, bytes int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d frames (%.0f bytes average) from %s, sendmmsg batch %d, %s\n\n",
+		frames, float64(bytes)/float64(max(1, frames)), filepath.Base(c.Pcap), c.Batch, time.Now().UTC().Format(time.RFC3339))
+	if c.SendOnly {
+		b.WriteString("| target rate | frames sent | send time | achieved rate | veth rx_dropped | backlog drops |\n|---|---|---|---|---|---|\n")
+		for _, r := range rows {
+			fmt.Fprintf(&b, "| %s | %d | %.2fs | %.0f/s | %d | %d |\n", rateName(r.rate), r.sent, r.sendTime.Seconds(), r.achieved(), r.vethDrops, r.backlogDrp)
+		}
+		return b.String()
+	}
+	b.WriteString("| target rate | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	lowDrop, highClean := -1.0, 0.0
+	for _, r := range rows {
+		// Frames that reached neither the ring nor its drop counter: a
+		// full input backlog, or (negative) other traffic on the link.
+		lost := int64(r.sent) - r.read - r.drops
+		fmt.Fprintf(&b, "| %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB |\n",
+			rateName(r.rate), r.sent, r.achieved(), r.read, r.drops, lost, r.flows,
+			r.cpu.Seconds(), r.cpu.Seconds()*1e6/float64(max(1, r.read)), r.maxRSS/1024)
+		if r.drops > 0 || lost > 0 {
+			if lowDrop < 0 || r.achieved() < lowDrop {
+				lowDrop = r.achieved()
+			}
+		} else {
+			highClean = max(highClean, r.achieved())
+		}
+	}
+	b.WriteString("\n")
+	if lowDrop < 0 {
+		fmt.Fprintf(&b, "No drops at any rate; highest reached: %.0f/s.\n", highClean)
+	} else {
+		fmt.Fprintf(&b, "Drops begin at %.0f/s (lowest rate with any); highest rate without drops: %.0f/s.\n", lowDrop, highClean)
+	}
+	return b.String()
+}
