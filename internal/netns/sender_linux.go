@@ -22,6 +22,13 @@ const DefaultBatch = 256
 // MaxBatch is the kernel's own limit on messages per sendmmsg(2) (UIO_MAXIOV).
 const MaxBatch = 1024
 
+// paceQuantum is the shortest a paced Sender sleeps. Sleeping until the very
+// next frame is due (4 µs apart at 250k/s) keeps the Go scheduler spinning
+// and burns a whole core whatever the rate, which starves the capture under
+// test on a small machine; waking about once a millisecond, or when a full
+// batch is due, costs next to nothing and keeps bursts that short.
+const paceQuantum = time.Millisecond
+
 // Sender writes raw Ethernet frames into one veth end through an AF_PACKET
 // socket. The frames go out exactly as given (no checksums or headers are
 // touched) and arrive on the other end as received packets.
@@ -102,10 +109,11 @@ func (s *Sender) Batch() int { return len(s.msgs) }
 
 // Send writes every frame in order. With rate > 0 it paces them to rate
 // packets per second measured from the first frame: frames that are due go
-// out back to back (in batches) and the sender sleeps until the next one is
-// due, so the average rate is exact and bursts last at most one scheduler
-// tick. With rate <= 0 it sends as fast as the kernel takes them. A full
-// device queue (ENOBUFS) makes it back off and retry, never lose a frame.
+// out back to back (in batches) and the sender sleeps until a batch is due
+// or for about a millisecond, whichever is sooner, so the average rate is
+// exact and bursts last about a millisecond. With rate <= 0 it sends as fast
+// as the kernel takes them. A full device queue (ENOBUFS) makes it back off
+// and retry, never lose a frame.
 func (s *Sender) Send(pkts [][]byte, rate int) error {
 	if s.fd < 0 {
 		return fmt.Errorf("send on %s: sender is closed", s.iface)
@@ -114,12 +122,13 @@ func (s *Sender) Send(pkts [][]byte, rate int) error {
 	for i := 0; i < len(pkts); {
 		n := min(len(pkts)-i, len(s.msgs))
 		if rate > 0 {
-			due := dueBy(time.Since(start), rate)
-			if due <= i {
-				// Frame i is due at i/rate seconds.
-				at := time.Duration(int64(i)/int64(rate))*time.Second +
-					time.Duration(int64(i)%int64(rate)*int64(time.Second)/int64(rate))
-				time.Sleep(at - time.Since(start))
+			now := time.Since(start)
+			due := dueBy(now, rate)
+			if due < i+n && (due <= i || dueAt(i, rate) > now-paceQuantum) {
+				// Not a full batch yet, and frame i has waited less
+				// than a quantum (or is not due at all).
+				wake := min(dueAt(i+n-1, rate), dueAt(i, rate)+paceQuantum)
+				time.Sleep(wake - now)
 				continue
 			}
 			n = min(n, due-i)
@@ -137,6 +146,12 @@ func (s *Sender) Send(pkts [][]byte, rate int) error {
 func dueBy(elapsed time.Duration, rate int) int {
 	sec, frac := int64(elapsed/time.Second), int64(elapsed%time.Second)
 	return int(sec*int64(rate) + frac*int64(rate)/int64(time.Second) + 1)
+}
+
+// dueAt is when frame k is due, from the first, at rate per second.
+func dueAt(k, rate int) time.Duration {
+	return time.Duration(int64(k)/int64(rate))*time.Second +
+		time.Duration(int64(k)%int64(rate)*int64(time.Second)/int64(rate))
 }
 
 // sendAll hands batch (at most len(s.msgs) frames, the first being frame

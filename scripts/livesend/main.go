@@ -83,7 +83,9 @@ type result struct {
 	drops      int64
 	flows      int64
 	cpu        time.Duration // classify user+system
-	maxRSS     int64         // KiB
+	maxRSS     int64         // KiB, classify's VmHWM just before SIGINT
+	sendCPU    time.Duration // this process (the sender, and the kernel work it does)
+	others     time.Duration // every other process on the machine
 	vethDrops  uint64        // host end rx_dropped over the run
 	backlogDrp uint64        // softnet backlog drops over the run
 	wall       time.Duration // classify's lifetime
@@ -175,11 +177,12 @@ func load(path string) ([][]byte, int, error) {
 func sendOnly(snd *netns.Sender, frames [][]byte, rate int, host string) (result, error) {
 	r := result{rate: rate}
 	v0, b0 := vethDrops(host), backlogDrops()
-	before := snd.Sent()
+	before, self0 := snd.Sent(), cpuTime(os.Getpid())
 	start := time.Now()
 	err := snd.Send(frames, rate)
 	r.sendTime = time.Since(start)
 	r.sent = snd.Sent() - before
+	r.sendCPU = cpuTime(os.Getpid()) - self0
 	r.vethDrops, r.backlogDrp = vethDrops(host)-v0, backlogDrops()-b0
 	return r, err
 }
@@ -197,6 +200,7 @@ func measure(c *Config, snd *netns.Sender, frames [][]byte, rate int) (result, e
 	var stderr strings.Builder
 	cmd.Stderr = &stderr // stdout (alerts) stays nil: /dev/null
 	v0, b0 := vethDrops(c.Host), backlogDrops()
+	busy0, self0 := busyTime(), cpuTime(os.Getpid())
 	began := time.Now()
 	if err := cmd.Start(); err != nil {
 		return r, err
@@ -226,6 +230,9 @@ func measure(c *Config, snd *netns.Sender, frames [][]byte, rate int) (result, e
 	}
 	// classify has drained the ring once it stops using CPU.
 	waitIdle(cmd.Process.Pid, c.Settle, 2*time.Minute)
+	// Not the child's rusage: that counts this process's memory too, as
+	// exec inherits the high-water mark of the memory it replaces.
+	r.maxRSS = peakRSS(cmd.Process.Pid)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		stop()
 		return r, err
@@ -243,9 +250,8 @@ func measure(c *Config, snd *netns.Sender, frames [][]byte, rate int) (result, e
 	r.vethDrops, r.backlogDrp = vethDrops(c.Host)-v0, backlogDrops()-b0
 	ps := cmd.ProcessState
 	r.cpu = ps.UserTime() + ps.SystemTime()
-	if ru, ok := ps.SysUsage().(*syscall.Rusage); ok {
-		r.maxRSS = ru.Maxrss
-	}
+	r.sendCPU = cpuTime(os.Getpid()) - self0
+	r.others = max(0, busyTime()-busy0-r.cpu-r.sendCPU)
 	se := stderr.String()
 	m, f, d := reRead.FindStringSubmatch(se), reFlows.FindStringSubmatch(se), reDrops.FindStringSubmatch(se)
 	if m == nil || f == nil || d == nil {
@@ -322,6 +328,40 @@ func cpuTime(pid int) time.Duration {
 	return time.Duration(u+st) * 10 * time.Millisecond
 }
 
+// peakRSS is pid's VmHWM in KiB.
+func peakRSS(pid int) int64 {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, l := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// busyTime is the CPU time all CPUs spent not idle, from /proc/stat.
+func busyTime() time.Duration {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	var busy int64
+	for i := 1; i < len(f) && i <= 8; i++ {
+		if i == 4 || i == 5 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseInt(f[i], 10, 64)
+		busy += n
+	}
+	return time.Duration(busy) * 10 * time.Millisecond
+}
+
 func vethDrops(iface string) uint64 {
 	data, err := os.ReadFile(filepath.Join("/sys/class/net", iface, "statistics/rx_dropped"))
 	if err != nil {
@@ -363,7 +403,8 @@ func (r result) achieved() float64 { return float64(r.sent) / r.sendTime.Seconds
 func (r result) line(sendOnly bool) string {
 	s := fmt.Sprintf("%s: sent %d in %v (%.0f/s)", rateName(r.rate), r.sent, r.sendTime.Round(time.Millisecond), r.achieved())
 	if !sendOnly {
-		s += fmt.Sprintf(", classify read %d, kernel drops %d, flows %d, cpu %v", r.read, r.drops, r.flows, r.cpu.Round(10*time.Millisecond))
+		s += fmt.Sprintf(", classify read %d, kernel drops %d, flows %d, cpu %v, sender cpu %v, other processes %v over %v",
+			r.read, r.drops, r.flows, r.cpu.Round(10*time.Millisecond), r.sendCPU.Round(10*time.Millisecond), r.others.Round(10*time.Millisecond), r.wall.Round(10*time.Millisecond))
 	}
 	return s + fmt.Sprintf(", veth rx_dropped %d, backlog drops %d", r.vethDrops, r.backlogDrp)
 }
@@ -373,22 +414,24 @@ func markdown(c *Config, rows []result, frames, bytes int) string {
 	fmt.Fprintf(&b, "%d frames (%.0f bytes average) from %s, sendmmsg batch %d, %s\n\n",
 		frames, float64(bytes)/float64(max(1, frames)), filepath.Base(c.Pcap), c.Batch, time.Now().UTC().Format(time.RFC3339))
 	if c.SendOnly {
-		b.WriteString("| target rate | frames sent | send time | achieved rate | veth rx_dropped | backlog drops |\n|---|---|---|---|---|---|\n")
+		b.WriteString("| target rate | frames sent | send time | achieved rate | sender CPU per frame | veth rx_dropped | backlog drops |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range rows {
-			fmt.Fprintf(&b, "| %s | %d | %.2fs | %.0f/s | %d | %d |\n", rateName(r.rate), r.sent, r.sendTime.Seconds(), r.achieved(), r.vethDrops, r.backlogDrp)
+			fmt.Fprintf(&b, "| %s | %d | %.2fs | %.0f/s | %.2fµs | %d | %d |\n", rateName(r.rate), r.sent, r.sendTime.Seconds(), r.achieved(),
+				r.sendCPU.Seconds()*1e6/float64(max(1, r.sent)), r.vethDrops, r.backlogDrp)
 		}
 		return b.String()
 	}
-	b.WriteString("| target rate | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	b.WriteString("| target rate | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS | sender CPU | other processes' CPU |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
 	lowDrop, highClean := -1.0, 0.0
 	for _, r := range rows {
 		// Frames that reached neither the ring nor its drop counter: a
 		// full input backlog, or (negative) other traffic on the link.
 		lost := int64(r.sent) - r.read - r.drops
-		fmt.Fprintf(&b, "| %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB |\n",
+		fmt.Fprintf(&b, "| %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB | %.2fs | %.2fs (%.2f cores) |\n",
 			rateName(r.rate), r.sent, r.achieved(), r.read, r.drops, lost, r.flows,
-			r.cpu.Seconds(), r.cpu.Seconds()*1e6/float64(max(1, r.read)), r.maxRSS/1024)
+			r.cpu.Seconds(), r.cpu.Seconds()*1e6/float64(max(1, r.read)), r.maxRSS/1024,
+			r.sendCPU.Seconds(), r.others.Seconds(), r.others.Seconds()/r.wall.Seconds())
 		if r.drops > 0 || lost > 0 {
 			if lowDrop < 0 || r.achieved() < lowDrop {
 				lowDrop = r.achieved()
