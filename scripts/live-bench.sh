@@ -12,7 +12,9 @@
 # Environment: LIVE_PACKETS (capture size, default 3000000), LIVE_RATES
 # (comma-separated packets/s, 0 = unpaced; default 100000,...,1000000,0),
 # LIVE_BATCH (frames per sendmmsg, default 256), LIVE_SEND_ONLY=1 (measure
-# the sender alone, no classify), LIVE_CLASSIFY_ARGS (extra classify flags).
+# the sender alone, no classify), LIVE_CLASSIFY_ARGS (extra classify flags),
+# LIVE_COMPARE_REF (a git commit: its classify takes turns with this tree's
+# at every rate, so a before/after comparison sees the same machine load).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,6 +33,15 @@ mkdir -p "$out"
 
 echo "live-bench: building" >&2
 CGO_ENABLED=0 go build -o "$out/classify" ./cmd/classify
+bins="$out/classify"
+if [ -n "${LIVE_COMPARE_REF:-}" ]; then
+  ref=$(git rev-parse --short "$LIVE_COMPARE_REF")
+  src=$(mktemp -d)
+  git archive "$ref" | tar -x -C "$src"
+  (cd "$src" && CGO_ENABLED=0 go build -o "$OLDPWD/$out/classify-$ref" ./cmd/classify)
+  rm -rf "$src"
+  bins="$out/classify-$ref,$bins"
+fi
 CGO_ENABLED=0 go build -o "$out/livesend" ./scripts/livesend
 CGO_ENABLED=0 go build -o "$out/gencap" ./scripts/gencap
 
@@ -71,6 +82,6 @@ send_only=()
 echo "live-bench: $host <-> $ns/$peer, rates $rates, $runs run(s) each, $(nproc) CPUs" >&2
 # shellcheck disable=SC2086 # LIVE_CLASSIFY_ARGS is a list of flags
 "$out/livesend" --ns "$ns" --host "$host" --peer "$peer" --pcap "$cap" \
-  --classify "$out/classify" --rates "$rates" --batch "$batch" --runs "$runs" \
+  --classify "$bins" --rates "$rates" --batch "$batch" --runs "$runs" \
   --out "$out/live.md" "${send_only[@]}" -- ${LIVE_CLASSIFY_ARGS:-}
 echo "live-bench: table written to $out/live.md" >&2

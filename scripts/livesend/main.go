@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -36,7 +37,7 @@ import (
 type Config struct {
 	NS, Host, Peer string
 	Pcap           string
-	Classify       string
+	Classify       []string
 	ClassifyArgs   []string
 	Rates          []int
 	Batch          int
@@ -53,7 +54,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.Host, "host", "", "veth end classify captures on, in this namespace")
 	fs.StringVar(&c.Peer, "peer", "", "veth end inside --ns that frames are written into")
 	fs.StringVar(&c.Pcap, "pcap", "", "capture whose frames are replayed")
-	fs.StringVar(&c.Classify, "classify", "", "classify binary")
+	fs.StringSliceVar(&c.Classify, "classify", nil, "classify binary; several (comma-separated or repeated) take turns at each rate, to compare builds under the same load")
 	fs.IntSliceVar(&c.Rates, "rates", []int{100_000, 250_000, 500_000, 750_000, 1_000_000, 0}, "send rates in packets/s (0: unpaced, as fast as possible)")
 	fs.IntVar(&c.Batch, "batch", netns.DefaultBatch, "frames per sendmmsg(2) call (1: one write(2) per frame)")
 	fs.IntVar(&c.Runs, "runs", 1, "runs per rate")
@@ -77,6 +78,7 @@ func main() {
 // result is one run.
 type result struct {
 	rate       int
+	bin        string // classify binary
 	sent       uint64
 	sendTime   time.Duration
 	read       int64
@@ -95,7 +97,7 @@ func run(c *Config) error {
 	if c.NS == "" || c.Host == "" || c.Peer == "" || c.Pcap == "" {
 		return errors.New("--ns, --host, --peer and --pcap are required")
 	}
-	if !c.SendOnly && c.Classify == "" {
+	if !c.SendOnly && len(c.Classify) == 0 {
 		return errors.New("--classify is required (or --send-only)")
 	}
 	frames, bytes, err := load(c.Pcap)
@@ -114,17 +116,23 @@ func run(c *Config) error {
 	var rows []result
 	for _, rate := range c.Rates {
 		for i := 0; i < c.Runs; i++ {
-			var r result
+			bins := c.Classify
 			if c.SendOnly {
-				r, err = sendOnly(snd, frames, rate, c.Host)
-			} else {
-				r, err = measure(c, snd, frames, rate)
+				bins = []string{""}
 			}
-			if err != nil {
-				return fmt.Errorf("rate %s: %w", rateName(rate), err)
+			for _, bin := range bins {
+				var r result
+				if c.SendOnly {
+					r, err = sendOnly(snd, frames, rate, c.Host)
+				} else {
+					r, err = measure(c, bin, snd, frames, rate)
+				}
+				if err != nil {
+					return fmt.Errorf("rate %s: %w", rateName(rate), err)
+				}
+				fmt.Fprintf(os.Stderr, "livesend: %s\n", r.line(c.SendOnly))
+				rows = append(rows, r)
 			}
-			fmt.Fprintf(os.Stderr, "livesend: %s\n", r.line(c.SendOnly))
-			rows = append(rows, r)
 		}
 	}
 	table := markdown(c, rows, len(frames), bytes)
@@ -193,10 +201,10 @@ var (
 	reDrops = regexp.MustCompile(`kernel drops (\d+)`)
 )
 
-func measure(c *Config, snd *netns.Sender, frames [][]byte, rate int) (result, error) {
-	r := result{rate: rate}
+func measure(c *Config, bin string, snd *netns.Sender, frames [][]byte, rate int) (result, error) {
+	r := result{rate: rate, bin: filepath.Base(bin)}
 	args := append([]string{"-i", c.Host, "--no-progress"}, c.ClassifyArgs...)
-	cmd := exec.Command(c.Classify, args...)
+	cmd := exec.Command(bin, args...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr // stdout (alerts) stays nil: /dev/null
 	v0, b0 := vethDrops(c.Host), backlogDrops()
@@ -403,16 +411,16 @@ func (r result) achieved() float64 { return float64(r.sent) / r.sendTime.Seconds
 func (r result) line(sendOnly bool) string {
 	s := fmt.Sprintf("%s: sent %d in %v (%.0f/s)", rateName(r.rate), r.sent, r.sendTime.Round(time.Millisecond), r.achieved())
 	if !sendOnly {
-		s += fmt.Sprintf(", classify read %d, kernel drops %d, flows %d, cpu %v, sender cpu %v, other processes %v over %v",
-			r.read, r.drops, r.flows, r.cpu.Round(10*time.Millisecond), r.sendCPU.Round(10*time.Millisecond), r.others.Round(10*time.Millisecond), r.wall.Round(10*time.Millisecond))
+		s += fmt.Sprintf(", %s read %d, kernel drops %d, flows %d, cpu %v, sender cpu %v, other processes %v over %v",
+			r.bin, r.read, r.drops, r.flows, r.cpu.Round(10*time.Millisecond), r.sendCPU.Round(10*time.Millisecond), r.others.Round(10*time.Millisecond), r.wall.Round(10*time.Millisecond))
 	}
 	return s + fmt.Sprintf(", veth rx_dropped %d, backlog drops %d", r.vethDrops, r.backlogDrp)
 }
 
 func markdown(c *Config, rows []result, frames, bytes int) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d frames (%.0f bytes average) from %s, sendmmsg batch %d, %s\n\n",
-		frames, float64(bytes)/float64(max(1, frames)), filepath.Base(c.Pcap), c.Batch, time.Now().UTC().Format(time.RFC3339))
+	fmt.Fprintf(&b, "%d frames (%.0f bytes average) from %s, sendmmsg batch %d, %d CPUs, %s\n\n",
+		frames, float64(bytes)/float64(max(1, frames)), filepath.Base(c.Pcap), c.Batch, runtime.NumCPU(), time.Now().UTC().Format(time.RFC3339))
 	if c.SendOnly {
 		b.WriteString("| target rate | frames sent | send time | achieved rate | sender CPU per frame | veth rx_dropped | backlog drops |\n|---|---|---|---|---|---|---|\n")
 		for _, r := range rows {
@@ -421,30 +429,47 @@ func markdown(c *Config, rows []result, frames, bytes int) string {
 		}
 		return b.String()
 	}
-	b.WriteString("| target rate | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS | sender CPU | other processes' CPU |\n")
-	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	lowDrop, highClean := -1.0, 0.0
+	b.WriteString("| target rate | classify | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS | sender CPU | other processes' CPU |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	type verdict struct{ lowDrop, highClean float64 }
+	verdicts := map[string]*verdict{}
 	for _, r := range rows {
 		// Frames that reached neither the ring nor its drop counter: a
 		// full input backlog, or (negative) other traffic on the link.
 		lost := int64(r.sent) - r.read - r.drops
-		fmt.Fprintf(&b, "| %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB | %.2fs | %.2fs (%.2f cores) |\n",
-			rateName(r.rate), r.sent, r.achieved(), r.read, r.drops, lost, r.flows,
+		fmt.Fprintf(&b, "| %s | %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB | %.2fs | %.2fs (%.2f cores) |\n",
+			rateName(r.rate), r.bin, r.sent, r.achieved(), r.read, r.drops, lost, r.flows,
 			r.cpu.Seconds(), r.cpu.Seconds()*1e6/float64(max(1, r.read)), r.maxRSS/1024,
 			r.sendCPU.Seconds(), r.others.Seconds(), r.others.Seconds()/r.wall.Seconds())
+		v := verdicts[r.bin]
+		if v == nil {
+			v = &verdict{lowDrop: -1}
+			verdicts[r.bin] = v
+		}
 		if r.drops > 0 || lost > 0 {
-			if lowDrop < 0 || r.achieved() < lowDrop {
-				lowDrop = r.achieved()
+			if v.lowDrop < 0 || r.achieved() < v.lowDrop {
+				v.lowDrop = r.achieved()
 			}
 		} else {
-			highClean = max(highClean, r.achieved())
+			v.highClean = max(v.highClean, r.achieved())
 		}
 	}
 	b.WriteString("\n")
-	if lowDrop < 0 {
-		fmt.Fprintf(&b, "No drops at any rate; highest reached: %.0f/s.\n", highClean)
-	} else {
-		fmt.Fprintf(&b, "Drops begin at %.0f/s (lowest rate with any); highest rate without drops: %.0f/s.\n", lowDrop, highClean)
+	for _, bin := range c.Classify {
+		bin = filepath.Base(bin)
+		v := verdicts[bin]
+		if v == nil {
+			continue
+		}
+		if v.lowDrop < 0 {
+			fmt.Fprintf(&b, "%s: no drops at any rate; highest reached: %.0f/s.\n", bin, v.highClean)
+		} else {
+			clean := "none"
+			if v.highClean > 0 {
+				clean = fmt.Sprintf("%.0f/s", v.highClean)
+			}
+			fmt.Fprintf(&b, "%s: drops begin at %.0f/s (lowest rate with any); highest rate without drops: %s.\n", bin, v.lowDrop, clean)
+		}
 	}
 	return b.String()
 }
