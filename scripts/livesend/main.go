@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -203,6 +204,11 @@ var (
 
 func measure(c *Config, bin string, snd *netns.Sender, frames [][]byte, rate int) (result, error) {
 	r := result{rate: rate, bin: filepath.Base(bin)}
+	ifi, err := net.InterfaceByName(c.Host)
+	if err != nil {
+		return r, err
+	}
+	ifindex := ifi.Index
 	args := append([]string{"-i", c.Host, "--no-progress"}, c.ClassifyArgs...)
 	cmd := exec.Command(bin, args...)
 	var stderr strings.Builder
@@ -221,15 +227,15 @@ func measure(c *Config, bin string, snd *netns.Sender, frames [][]byte, rate int
 			<-exited
 		}
 	}
-	if err := waitPacketSocket(cmd.Process.Pid, exited); err != nil {
+	if err := waitCapturing(cmd.Process.Pid, ifindex, exited); err != nil {
 		stop()
 		return r, fmt.Errorf("%w; stderr:\n%s", err, stderr.String())
 	}
-	time.Sleep(300 * time.Millisecond) // the ring is set up and polled
+	time.Sleep(300 * time.Millisecond) // classify reaches its read loop
 
 	before := snd.Sent()
 	start := time.Now()
-	err := snd.Send(frames, rate)
+	err = snd.Send(frames, rate)
 	r.sendTime = time.Since(start)
 	r.sent = snd.Sent() - before
 	if err != nil {
@@ -271,49 +277,75 @@ func measure(c *Config, bin string, snd *netns.Sender, frames [][]byte, rate int
 	return r, nil
 }
 
-// waitPacketSocket waits until process pid holds an AF_PACKET socket.
-func waitPacketSocket(pid int, exited <-chan error) error {
-	deadline := time.Now().Add(20 * time.Second)
+// waitCapturing waits until process pid has an AF_PACKET socket bound to
+// ifindex with its ring mapped. The socket exists, and is bound, a while
+// before the ring is set up (longer for a big ring on a busy machine);
+// frames arriving in between are neither captured nor counted as dropped,
+// so sending earlier would lose frames that are nobody's fault.
+func waitCapturing(pid, ifindex int, exited <-chan error) error {
+	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		select {
 		case err := <-exited:
 			return fmt.Errorf("classify exited before capturing: %v", err)
 		default:
 		}
-		inodes := map[string]bool{}
+		bound := map[string]bool{} // inodes of packet sockets bound to ifindex
 		if data, err := os.ReadFile("/proc/net/packet"); err == nil {
+			// sk RefCnt Type Proto Iface R Rmem User Inode
 			for _, l := range strings.Split(string(data), "\n")[1:] {
-				if f := strings.Fields(l); len(f) > 0 {
-					inodes[f[len(f)-1]] = true
+				if f := strings.Fields(l); len(f) >= 9 && f[4] == strconv.Itoa(ifindex) {
+					bound[f[8]] = true
 				}
 			}
 		}
+		maps, _ := os.ReadFile(fmt.Sprintf("/proc/%d/maps", pid))
 		fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", pid))
 		for _, fd := range fds {
 			l, err := os.Readlink(fd)
-			if err == nil && strings.HasPrefix(l, "socket:[") && inodes[strings.Trim(l[7:], "[]")] {
+			if err == nil && strings.HasPrefix(l, "socket:[") && bound[strings.Trim(l[7:], "[]")] && strings.Contains(string(maps), l) {
 				return nil
 			}
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	return errors.New("classify opened no packet socket within 20 s")
+	return errors.New("classify had no packet ring on the interface within 30 s")
 }
 
-// waitIdle returns once pid's CPU time has not grown by more than 2% of
-// settle over settle (timer ticks and the ring's poll timeout keep it from
-// standing still), or after limit.
+// waitIdle returns once pid has had no runnable thread at any of the
+// samples taken over settle and its CPU time grew by at most one clock tick
+// (the ring's poll timeout and timers wake it now and then), or after limit.
+// A process starved by other load is runnable, not idle: CPU time alone
+// would mistake it for one that has drained its ring.
 func waitIdle(pid int, settle, limit time.Duration) {
+	const every = 25 * time.Millisecond
 	deadline := time.Now().Add(limit)
-	last := cpuTime(pid)
 	for time.Now().Before(deadline) {
-		time.Sleep(settle)
-		now := cpuTime(pid)
-		if now-last <= settle/50 {
+		start, quiet := cpuTime(pid), true
+		for t := time.Duration(0); t < settle && quiet; t += every {
+			time.Sleep(every)
+			quiet = !running(pid)
+		}
+		if quiet && cpuTime(pid)-start <= 10*time.Millisecond {
 			return
 		}
-		last = now
 	}
+}
+
+// running says whether any thread of pid is runnable (state R).
+func running(pid int) bool {
+	stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", pid))
+	for _, p := range stats {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		s := string(data)
+		if i := strings.LastIndexByte(s, ')'); i >= 0 && i+2 < len(s) && s[i+2] == 'R' {
+			return true
+		}
+	}
+	return false
 }
 
 // cpuTime is utime+stime of pid from /proc (clock ticks of 10 ms).
