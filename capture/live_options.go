@@ -41,9 +41,15 @@ const (
 	DefaultSnapLen = 262144
 	// MinSnapLen is the least accepted: one full 64 KiB IP packet with its
 	// link header.
-	MinSnapLen          = 65535
-	DefaultBlockSize    = 1 << 20 // must also exceed the snap length
-	DefaultNumBlocks    = 64
+	MinSnapLen       = 65535
+	DefaultBlockSize = 1 << 20 // must also exceed the snap length
+	// DefaultNumBlocks makes a 256 MiB ring: about 290,000 packets of 800
+	// bytes, a second at 250k packets/s. On a 2-core machine the reader
+	// shares the CPUs with the traffic's own kernel work and with scoring,
+	// and falls behind for a while now and then; 64 MiB overflowed at
+	// 250k/s where 256 MiB did not (scripts/live-bench.sh, A/B in turns).
+	// The kernel allocates it all when the capture opens, per socket.
+	DefaultNumBlocks    = 256
 	DefaultBlockTimeout = 50 * time.Millisecond
 )
 
