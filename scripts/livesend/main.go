@@ -61,7 +61,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.IntVar(&c.Runs, "runs", 1, "runs per rate")
 	fs.StringVar(&c.Out, "out", "", "also write the Markdown table to this file")
 	fs.BoolVar(&c.SendOnly, "send-only", false, "run no classify; measure the sender alone")
-	fs.DurationVar(&c.Settle, "settle", 500*time.Millisecond, "after sending, how long classify's CPU time must stay flat before it is stopped")
+	fs.DurationVar(&c.Settle, "settle", 500*time.Millisecond, "after sending, how long classify must stay idle (no runnable thread, CPU time flat) before it is stopped")
 	return c
 }
 
