@@ -438,6 +438,11 @@ func rateName(rate int) string {
 	return fmt.Sprintf("%.0fk/s", float64(rate)/1000)
 }
 
+// lost counts frames that reached neither the ring nor its drop counter: a
+// full input backlog, frames sent before the ring was ready, or (negative)
+// other traffic on the link.
+func (r result) lost() int64 { return int64(r.sent) - r.read - r.drops }
+
 func (r result) achieved() float64 { return float64(r.sent) / r.sendTime.Seconds() }
 
 func (r result) line(sendOnly bool) string {
@@ -463,45 +468,45 @@ func markdown(c *Config, rows []result, frames, bytes int) string {
 	}
 	b.WriteString("| target rate | classify | frames sent | achieved rate | classify read | kernel drops | lost elsewhere | flows | classify CPU | CPU per packet | peak RSS | sender CPU | other processes' CPU |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	type verdict struct{ lowDrop, highClean float64 }
-	verdicts := map[string]*verdict{}
 	for _, r := range rows {
-		// Frames that reached neither the ring nor its drop counter: a
-		// full input backlog, or (negative) other traffic on the link.
-		lost := int64(r.sent) - r.read - r.drops
 		fmt.Fprintf(&b, "| %s | %s | %d | %.0f/s | %d | %d | %d | %d | %.2fs | %.2fµs | %d MB | %.2fs | %.2fs (%.2f cores) |\n",
-			rateName(r.rate), r.bin, r.sent, r.achieved(), r.read, r.drops, lost, r.flows,
+			rateName(r.rate), r.bin, r.sent, r.achieved(), r.read, r.drops, r.lost(), r.flows,
 			r.cpu.Seconds(), r.cpu.Seconds()*1e6/float64(max(1, r.read)), r.maxRSS/1024,
 			r.sendCPU.Seconds(), r.others.Seconds(), r.others.Seconds()/r.wall.Seconds())
-		v := verdicts[r.bin]
-		if v == nil {
-			v = &verdict{lowDrop: -1}
-			verdicts[r.bin] = v
-		}
-		if r.drops > 0 || lost > 0 {
-			if v.lowDrop < 0 || r.achieved() < v.lowDrop {
-				v.lowDrop = r.achieved()
-			}
-		} else {
-			v.highClean = max(v.highClean, r.achieved())
-		}
 	}
 	b.WriteString("\n")
+	// The sender slows down when the machine is busy, so a run's target
+	// and achieved rates can be far apart: say both.
 	for _, bin := range c.Classify {
 		bin = filepath.Base(bin)
-		v := verdicts[bin]
-		if v == nil {
-			continue
-		}
-		if v.lowDrop < 0 {
-			fmt.Fprintf(&b, "%s: no drops at any rate; highest reached: %.0f/s.\n", bin, v.highClean)
-		} else {
-			clean := "none"
-			if v.highClean > 0 {
-				clean = fmt.Sprintf("%.0f/s", v.highClean)
+		var per []string
+		lowDrop, lowDropRate, highClean := -1.0, 0, 0.0
+		for _, rate := range c.Rates {
+			n, bad := 0, 0
+			for _, r := range rows {
+				if r.bin != bin || r.rate != rate {
+					continue
+				}
+				n++
+				if r.drops > 0 || r.lost() > 0 {
+					bad++
+					if lowDrop < 0 || r.achieved() < lowDrop {
+						lowDrop, lowDropRate = r.achieved(), rate
+					}
+				} else {
+					highClean = max(highClean, r.achieved())
+				}
 			}
-			fmt.Fprintf(&b, "%s: drops begin at %.0f/s (lowest rate with any); highest rate without drops: %s.\n", bin, v.lowDrop, clean)
+			per = append(per, fmt.Sprintf("%s %d/%d", rateName(rate), bad, n))
 		}
+		fmt.Fprintf(&b, "%s: runs with drops per target rate: %s.", bin, strings.Join(per, ", "))
+		if highClean > 0 {
+			fmt.Fprintf(&b, " Highest rate reached without drops: %.0f/s.", highClean)
+		}
+		if lowDrop >= 0 {
+			fmt.Fprintf(&b, " Lowest rate reached with drops: %.0f/s (target %s).", lowDrop, rateName(lowDropRate))
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }
