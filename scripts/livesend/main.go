@@ -46,6 +46,7 @@ type Config struct {
 	Out            string
 	SendOnly       bool
 	Settle         time.Duration
+	Warmup         bool
 }
 
 // BindFlags registers the flags on fs.
@@ -62,6 +63,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.StringVar(&c.Out, "out", "", "also write the Markdown table to this file")
 	fs.BoolVar(&c.SendOnly, "send-only", false, "run no classify; measure the sender alone")
 	fs.DurationVar(&c.Settle, "settle", 500*time.Millisecond, "after sending, how long classify must stay idle (no runnable thread, CPU time flat) before it is stopped")
+	fs.BoolVar(&c.Warmup, "warmup", true, "send every frame once, unpaced and unmeasured, before the first run (a process's first pass is much slower on some VMs)")
 	return c
 }
 
@@ -113,6 +115,13 @@ func run(c *Config) error {
 	}
 	defer snd.Close()
 	snd.SetBatch(c.Batch)
+	if c.Warmup {
+		start := time.Now()
+		if err := snd.Send(frames, 0); err != nil {
+			return fmt.Errorf("warm-up: %w", err)
+		}
+		fmt.Fprintf(os.Stderr, "livesend: warm-up pass (no capture running) sent %d frames in %v\n", len(frames), time.Since(start).Round(time.Millisecond))
+	}
 
 	var rows []result
 	for _, rate := range c.Rates {
