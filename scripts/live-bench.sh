@@ -55,9 +55,16 @@ fi
 # Names as internal/netns makes them, so its stale-pair sweep knows them.
 suffix=$(od -An -N3 -tx1 /dev/urandom | tr -d ' \n')
 ns="fc-$$-$suffix" host="fca$suffix" peer="fcb$suffix"
+child=""
 cleanup() {
-  ip link del "$host" 2>/dev/null || true
-  ip netns del "$ns" 2>/dev/null || true
+  set +e # every step, whatever the one before did
+  # livesend's classify dies with it (parent-death signal).
+  if [ -n "$child" ]; then
+    kill "$child" 2>/dev/null
+    wait "$child" 2>/dev/null
+  fi
+  ip link del "$host" 2>/dev/null
+  ip netns del "$ns" 2>/dev/null
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -83,5 +90,10 @@ echo "live-bench: $host <-> $ns/$peer, rates $rates, $runs run(s) each, $(nproc)
 # shellcheck disable=SC2086 # LIVE_CLASSIFY_ARGS is a list of flags
 "$out/livesend" --ns "$ns" --host "$host" --peer "$peer" --pcap "$cap" \
   --classify "$bins" --rates "$rates" --batch "$batch" --runs "$runs" \
-  --out "$out/live.md" "${send_only[@]}" -- ${LIVE_CLASSIFY_ARGS:-}
+  --out "$out/live.md" "${send_only[@]}" -- ${LIVE_CLASSIFY_ARGS:-} &
+# In the background, so a signal runs the cleanup at once, not after
+# livesend has finished.
+child=$!
+wait "$child"
+child=""
 echo "live-bench: table written to $out/live.md" >&2

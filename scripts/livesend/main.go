@@ -220,6 +220,9 @@ func measure(c *Config, bin string, snd *netns.Sender, frames [][]byte, rate int
 	ifindex := ifi.Index
 	args := append([]string{"-i", c.Host, "--no-progress"}, c.ClassifyArgs...)
 	cmd := exec.Command(bin, args...)
+	// Dying (killed by live-bench.sh's trap, say) must not leave classify
+	// capturing on an interface about to be deleted.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr // stdout (alerts) stays nil: /dev/null
 	v0, b0 := vethDrops(c.Host), backlogDrops()
