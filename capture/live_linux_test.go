@@ -697,7 +697,7 @@ func TestLiveThroughput(t *testing.T) {
 	}
 
 	// A modest rate must never drop: 20k pkt/s is far below what the ring
-	// buffers (256 MiB, many seconds at the block timeout).
+	// buffers (64 MiB, over a second at the block timeout).
 	if _, _, d := run(200, 20000, 20000); d != 0 {
 		t.Errorf("%d kernel drops at 20000 pkt/s", d)
 	}

@@ -43,13 +43,16 @@ const (
 	// link header.
 	MinSnapLen       = 65535
 	DefaultBlockSize = 1 << 20 // must also exceed the snap length
-	// DefaultNumBlocks makes a 256 MiB ring: about 290,000 packets of 800
-	// bytes, a second at 250k packets/s. On a 2-core machine the reader
-	// shares the CPUs with the traffic's own kernel work and with scoring,
-	// and falls behind for a while now and then; 64 MiB overflowed at
-	// 250k/s where 256 MiB did not (scripts/live-bench.sh, A/B in turns).
-	// The kernel allocates it all when the capture opens, per socket.
-	DefaultNumBlocks    = 256
+	// DefaultNumBlocks makes a 64 MiB ring: about 74,000 packets of 800
+	// bytes, 0.3 s at 250k packets/s. A 256 MiB ring rode out the moments
+	// a busy 2-core machine left the reader behind (zero drops at 250k/s
+	// where 64 MiB dropped, scripts/live-bench.sh), but the kernel zeroes
+	// it all when the capture opens, which took up to 0.4 s in a fresh
+	// process here (against 0.08 s), and frames arriving meanwhile are lost
+	// without being counted: afpacket binds the socket before it sets up
+	// the ring. Raise NumBlocks where sustained rates matter more than
+	// start-up time.
+	DefaultNumBlocks    = 64
 	DefaultBlockTimeout = 50 * time.Millisecond
 )
 
