@@ -13,10 +13,9 @@ import (
 )
 
 // DefaultBatch is how many frames a Sender hands the kernel per sendmmsg(2)
-// call. One write(2) per frame tops out at a few hundred thousand frames a
-// second on a small machine, the syscall entry costing more than veth's
-// work; batching amortises it. Beyond a few hundred the gain flattens while
-// a paced burst gets longer.
+// call. On a shared 2-core VM, unpaced, one write(2) per frame reached 150k
+// to 300k frames/s of 811 bytes; batches of 64 to 1024 reached 0.6 to 2.0M/s,
+// 256 and 1024 alike within the machine's noise.
 const DefaultBatch = 256
 
 // MaxBatch is the kernel's own limit on messages per sendmmsg(2) (UIO_MAXIOV).
