@@ -147,10 +147,13 @@ func TestSenderPacesRate(t *testing.T) {
 		t.Errorf("sending %d frames at %d/s took %v: faster than the rate allows (%v)", n, rate, took, want)
 	}
 	// Every frame arrived, and the arrival times are spread, not one burst:
-	// the middle frame must arrive near half-time.
+	// the frames a quarter and three quarters in must arrive about half the
+	// sending time apart. (Not the first frame: the kernel turns receive
+	// timestamps on a moment after SO_TIMESTAMP is set, and a frame that
+	// came before gets the time it was read.)
 	buf := make([]byte, 2048)
 	oob := make([]byte, 256)
-	var first, mid time.Time
+	var quarter, threeQuarters time.Time
 	got := 0
 	for got < n {
 		m, oobn, _, _, err := unix.Recvmsg(fd, buf, oob, 0)
@@ -164,16 +167,16 @@ func TestSenderPacesRate(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got == 0 {
-			first = ts
+		if got == n/4 {
+			quarter = ts
 		}
-		if got == n/2 {
-			mid = ts
+		if got == 3*n/4 {
+			threeQuarters = ts
 		}
 		got++
 	}
-	half := mid.Sub(first)
-	t.Logf("%d frames at %d/s: send took %v, half-way frame at %v", n, rate, took, half)
+	t.Logf("%d frames at %d/s: send took %v, frames %d to %d arrived %v apart (%v at the rate)",
+		n, rate, took, n/4, 3*n/4, threeQuarters.Sub(quarter), time.Duration(n/2)*time.Second/rate)
 }
 
 // arrival is the kernel receive time from an SCM_TIMESTAMP control message.
@@ -189,4 +192,163 @@ func arrival(oob []byte) (time.Time, error) {
 		}
 	}
 	return time.Time{}, errors.New("no SCM_TIMESTAMP in control messages")
+}
+
+// TestBatchedSendDeliversEveryFrameInOrder sends several batches' worth of
+// frames of varying size (small, MTU-sized, jumbo), unpaced and paced, and
+// checks on a plain receiving socket that each arrived once, in order and
+// byte for byte, and that Sent counts them.
+func TestBatchedSendDeliversEveryFrameInOrder(t *testing.T) {
+	p := NewPair(t)
+	for _, tc := range []struct {
+		name  string
+		batch int
+		rate  int
+	}{
+		{"unpaced batch default", DefaultBatch, 0},
+		{"unpaced batch max", MaxBatch, 0},
+		{"unpaced batch 7", 7, 0}, // batches end mid-way through the sizes
+		{"paced 200k/s", DefaultBatch, 200_000},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			fd := rawReceiver(t, p.Host)
+			// Room for every frame without reading while sending, so
+			// the receiver itself can never drop (truesize is about
+			// twice the frame for small frames).
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 512<<20); err != nil {
+				t.Fatal(err)
+			}
+			const n = 20_000
+			frames := make([][]byte, n)
+			for i := range frames {
+				size := 60 + (i*37)%1455 // 60..1514
+				if i%997 == 0 {
+					size = 9000
+				}
+				frames[i] = testFrame(p.PeerMAC, uint32(i), size)
+			}
+			s, err := p.Sender()
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			s.SetBatch(tc.batch)
+			if s.Batch() != tc.batch {
+				t.Fatalf("Batch() = %d after SetBatch(%d)", s.Batch(), tc.batch)
+			}
+			start := time.Now()
+			if err := s.Send(frames, tc.rate); err != nil {
+				t.Fatal(err)
+			}
+			took := time.Since(start)
+			if s.Sent() != n {
+				t.Errorf("Sent() = %d, want %d", s.Sent(), n)
+			}
+			if tc.rate > 0 {
+				if want := time.Duration(n-1) * time.Second / time.Duration(tc.rate); took < want {
+					t.Errorf("paced send took %v, faster than the rate allows (%v)", took, want)
+				}
+			}
+			t.Logf("%d frames in %v (%.0f/s)", n, took, n/took.Seconds())
+
+			buf := make([]byte, 70000)
+			for got := 0; got < n; {
+				m, _, err := unix.Recvfrom(fd, buf, 0)
+				if err != nil {
+					t.Fatalf("after %d of %d frames: %v (receiver drops: %d)", got, n, err, recvDrops(fd))
+				}
+				f := buf[:m]
+				if m < 18 || binary.BigEndian.Uint16(f[12:14]) != 0x88b5 {
+					continue
+				}
+				if seq := binary.BigEndian.Uint32(f[14:18]); seq != uint32(got) {
+					t.Fatalf("frame %d: got sequence number %d (receiver drops: %d)", got, seq, recvDrops(fd))
+				}
+				if !bytes.Equal(f, frames[got]) {
+					t.Fatalf("frame %d: got %d bytes, want %d, contents differ", got, m, len(frames[got]))
+				}
+				got++
+			}
+			// Nothing beyond the n frames (no duplicates).
+			if err := unix.SetNonblock(fd, true); err != nil {
+				t.Fatal(err)
+			}
+			for {
+				m, _, err := unix.Recvfrom(fd, buf, 0)
+				if err != nil {
+					break
+				}
+				if m >= 18 && binary.BigEndian.Uint16(buf[12:14]) == 0x88b5 {
+					t.Fatalf("extra frame after all %d: sequence number %d", n, binary.BigEndian.Uint32(buf[14:18]))
+				}
+			}
+		})
+	}
+}
+
+// TestSendReportsBadFrame checks that a frame the kernel refuses (larger
+// than the MTU) ends Send with an error naming it, after every frame before
+// it went out.
+func TestSendReportsBadFrame(t *testing.T) {
+	p := NewPair(t)
+	fd := rawReceiver(t, p.Host)
+	frames := make([][]byte, 100)
+	for i := range frames {
+		frames[i] = testFrame(p.PeerMAC, uint32(i), 100)
+	}
+	frames[70] = testFrame(p.PeerMAC, 70, MTU+14+1)
+	s, err := p.Sender()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	err = s.Send(frames, 0)
+	if err == nil || !strings.Contains(err.Error(), "send frame 70 ") || !errors.Is(err, unix.EMSGSIZE) {
+		t.Fatalf("Send with an oversized frame 70: got %v, want an EMSGSIZE error naming frame 70", err)
+	}
+	if s.Sent() != 70 {
+		t.Errorf("Sent() = %d, want 70", s.Sent())
+	}
+	buf := make([]byte, 70000)
+	for got := 0; got < 70; {
+		m, _, err := unix.Recvfrom(fd, buf, 0)
+		if err != nil {
+			t.Fatalf("after %d of 70 frames: %v", got, err)
+		}
+		if m < 18 || binary.BigEndian.Uint16(buf[12:14]) != 0x88b5 {
+			continue
+		}
+		if seq := binary.BigEndian.Uint32(buf[14:18]); seq != uint32(got) {
+			t.Fatalf("frame %d: got sequence number %d", got, seq)
+		}
+		got++
+	}
+}
+
+func TestDueBy(t *testing.T) {
+	for _, tc := range []struct {
+		elapsed time.Duration
+		rate    int
+		want    int
+	}{
+		{0, 1000, 1}, // frame 0 at once
+		{999 * time.Microsecond, 1000, 1},
+		{time.Millisecond, 1000, 2},
+		{time.Second, 1000, 1001},
+		{3*time.Second + 500*time.Millisecond, 1_000_000, 3_500_001},
+		{time.Hour, 10_000_000, 36_000_000_001},
+	} {
+		if got := dueBy(tc.elapsed, tc.rate); got != tc.want {
+			t.Errorf("dueBy(%v, %d) = %d, want %d", tc.elapsed, tc.rate, got, tc.want)
+		}
+	}
+}
+
+// recvDrops is the receiving socket's drop counter (reset by reading).
+func recvDrops(fd int) uint32 {
+	st, err := unix.GetsockoptTpacketStats(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS)
+	if err != nil {
+		return 0
+	}
+	return st.Drops
 }
