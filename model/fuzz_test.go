@@ -2,8 +2,10 @@ package model
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"os"
 	"strings"
 	"testing"
 )
@@ -72,4 +74,24 @@ func FuzzLoad(f *testing.F) {
 			t.Fatal("Write/Load changed the model")
 		}
 	})
+}
+
+// TestLoadRefusesNonUTF8LightGBM: a LightGBM text with a stray byte (the
+// input fuzzing found) is refused with the offset, rather than loaded and
+// then saved changed.
+func TestLoadRefusesNonUTF8LightGBM(t *testing.T) {
+	raw, err := os.ReadFile("testdata/fuzz/FuzzLoad/a5621621c4279e86")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(raw)
+	text = text[strings.Index(text, "[]byte(")+len("[]byte("):]
+	var body string
+	if _, err := fmt.Sscanf(text, "%q", &body); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Load(strings.NewReader(body))
+	if err == nil || !strings.Contains(err.Error(), "not UTF-8 text at offset 5788") {
+		t.Fatalf("Load: %v, want a refusal naming offset 5788", err)
+	}
 }

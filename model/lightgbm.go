@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds our own reader of LightGBM's text format. leaves scores the
@@ -59,6 +60,20 @@ type lgbTree struct {
 // leaves can score for a binary classifier: numerical splits only, one
 // output group, the "binary sigmoid:1" objective.
 func parseLightGBM(text []byte) (*lgbModel, error) {
+	// LightGBM writes ASCII. Bytes that are not UTF-8 would not survive
+	// our JSON envelope, so the model classify saved would differ from the
+	// one it checked.
+	if !utf8.Valid(text) {
+		i := 0
+		for i < len(text) {
+			r, n := utf8.DecodeRune(text[i:])
+			if r == utf8.RuneError && n <= 1 {
+				break
+			}
+			i += n
+		}
+		return nil, fmt.Errorf("LightGBM model text holds a byte that is not UTF-8 text at offset %d", i)
+	}
 	lines := splitLines(text)
 	i := 0
 	for i < len(lines) && lines[i] == "" {
