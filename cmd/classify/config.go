@@ -63,6 +63,7 @@ type Config struct {
 	RescoreInterval time.Duration
 	RescorePackets  uint64
 	SnapLen         int
+	RingMiB         int
 	Promiscuous     bool
 	User            string
 
@@ -101,6 +102,7 @@ func BindFlags(fs *pflag.FlagSet) *Config {
 	fs.DurationVar(&c.RescoreInterval, "rescore-interval", 10*time.Second, "re-score active flows this often in packet time, to alert before long flows end (0: off)")
 	fs.Uint64Var(&c.RescorePackets, "rescore-packets", 1000, "re-score a flow each time it reaches a multiple of this many packets (0: off)")
 	fs.IntVar(&c.SnapLen, "snaplen", 262144, "live: bytes kept of each packet (at least 65535)")
+	fs.IntVar(&c.RingMiB, "ring-size", capture.DefaultNumBlocks*capture.DefaultBlockSize>>20, "live: kernel ring `MiB`, absorbs bursts while classify is busy (larger takes longer to set up at start)")
 	fs.BoolVar(&c.Promiscuous, "promisc", true, "live: capture in promiscuous mode")
 	fs.StringVar(&c.User, "user", "", "live: after opening the capture, drop root privileges to this `user`")
 
@@ -135,7 +137,7 @@ var flagGroups = []cli.Group{
 	{Title: "Model and alerts", Flags: []string{"model", "threshold", "json", "explain", "rescore-interval", "rescore-packets", "fail-on-alert"}},
 	{Title: "Output", Flags: []string{"output", "format", "columns", "windows", "window", "quiet", "no-progress", "fail-on-truncated"}},
 	{Title: "Flows", Flags: []string{"idle-timeout", "active-timeout", "activity-timeout", "max-flows", "splt", "workers"}},
-	{Title: "Live capture", Flags: []string{"snaplen", "promisc", "user"}},
+	{Title: "Live capture", Flags: []string{"snaplen", "ring-size", "promisc", "user"}},
 	{Title: "Other", Flags: []string{"version", "cpuprofile", "help"}},
 }
 
@@ -396,6 +398,16 @@ func (c *Config) loadModel() (*model.Model, string, error) {
 
 func (c *Config) openLive() (*capture.Live, error) {
 	opts := capture.LiveOptions{SnapLen: c.SnapLen, Promiscuous: c.Promiscuous}
+	if c.RingMiB < 4 || c.RingMiB > 16384 {
+		return nil, fmt.Errorf("--ring-size %d: must be 4 to 16384 MiB", c.RingMiB)
+	}
+	opts.NumBlocks = c.RingMiB * (1 << 20) / capture.DefaultBlockSize
+	if opts.BlockSize = capture.DefaultBlockSize; c.SnapLen+256 > opts.BlockSize {
+		// A block must hold one whole packet: bigger snap lengths need
+		// bigger blocks, and fewer of them.
+		opts.BlockSize = (c.SnapLen + 256 + (1 << 20) - 1) &^ ((1 << 20) - 1)
+		opts.NumBlocks = max(c.RingMiB*(1<<20)/opts.BlockSize, 1)
+	}
 	if c.BPF != "" {
 		b, err := meter.NewBPF(c.BPF)
 		if err != nil {

@@ -149,6 +149,8 @@ func TestErrors(t *testing.T) {
 		{name: "renamed feature", args: []string{"-r", good, "--model", renamedPath}, code: 1, names: renamed},
 		{name: "splt", args: []string{"-r", good, "--splt", "999"}, code: 1, names: "--splt"},
 		{name: "workers", args: []string{"-r", good, "--workers", "0"}, code: 1, names: "--workers"},
+		{name: "ring size", args: []string{"-i", "lo", "--ring-size", "2"}, code: 1, names: "--ring-size"},
+		{name: "negative window", args: []string{"-r", good, "--window", "-1s"}, code: 1, names: "--window"},
 		{name: "unknown flag", args: []string{"-r", good, "--frobnicate"}, code: 1, names: "--frobnicate"},
 		{name: "output is the input", args: []string{"-r", good, "-o", filepath.Join(dir, ".", "good.pcap")}, code: 1, names: good},
 		{name: "read and interface", args: []string{"-r", good, "-i", "lo"}, code: 1, names: "-i"},
