@@ -1,6 +1,8 @@
 // Package window computes per-window traffic statistics from expired flow
 // records: the volume, spread and TCP-state mix of the traffic in tumbling
 // windows of packet time, which show scans and floods no single flow does.
+// Aggregator writes one row per window; Context gives each flow its own
+// context columns (model inputs) from its window and the one before.
 //
 // # Attribution
 //
