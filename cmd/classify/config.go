@@ -203,6 +203,14 @@ func (c *Config) Run(stdout, stderr io.Writer) (int, error) {
 	if err != nil {
 		return exitError, err
 	}
+	if flowCtx == nil && !c.Quiet {
+		for _, f := range mod.Features {
+			if strings.HasPrefix(f, "ctx_") {
+				fmt.Fprintf(stderr, "note: --window 0 turns the context columns off, but model %s uses them (%s...): they read as 0\n", modelName, f)
+				break
+			}
+		}
+	}
 	var scorer *model.Scorer
 	var cicVec *cicflow.Vector
 	if mod.FeatureSet == cicflow.FeatureSet {

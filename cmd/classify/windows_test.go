@@ -5,8 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/flowclass/flowclass/internal/testdata"
 )
 
 func readCSVMaps(t *testing.T, path string) []map[string]string {
@@ -94,5 +97,35 @@ func TestWindowsCSVMatchesFlows(t *testing.T) {
 	res := runClassify(t, "-r", capPath, "--windows", filepath.Join(t.TempDir(), "w.csv"), "--window", "0", "-q")
 	if res.code != exitError {
 		t.Errorf("--window 0 with --windows: exit %d, want %d", res.code, exitError)
+	}
+}
+
+// The context columns follow --window: on by default (a scan's probes see
+// their source's many ports), all 0 with --window 0, and classify says so
+// when the model reads them.
+func TestContextColumnsFollowWindow(t *testing.T) {
+	sample := filepath.Join(testdata.RepoRoot(t), "datasets", "sample", "sample.pcap")
+	for _, window := range []string{"10s", "0"} {
+		out := filepath.Join(t.TempDir(), "flows.csv")
+		res := runClassify(t, "-r", sample, "-o", out, "--window", window, "--no-progress")
+		if res.code != 0 {
+			t.Fatalf("--window %s: exit %d\n%s", window, res.code, res.stderr)
+		}
+		noted := strings.Contains(res.stderr, "turns the context columns off")
+		if noted != (window == "0") {
+			t.Errorf("--window %s: note about context columns printed: %v\n%s", window, noted, res.stderr)
+		}
+		maxPorts := 0.0
+		for _, r := range readCSVMaps(t, out) {
+			v, err := strconv.ParseFloat(r["ctx_src_dst_ports"], 64)
+			if err != nil {
+				t.Fatalf("ctx_src_dst_ports %q: %v", r["ctx_src_dst_ports"], err)
+			}
+			maxPorts = max(maxPorts, v)
+		}
+		// The sample's nmap scan probes hundreds of ports from one source.
+		if window == "0" && maxPorts != 0 || window != "0" && maxPorts < 100 {
+			t.Errorf("--window %s: largest ctx_src_dst_ports %v", window, maxPorts)
+		}
 	}
 }
