@@ -28,8 +28,10 @@ const preFilterMargin = 10 * time.Millisecond
 // kernel shares, so Record.Data aliases the ring until the next Next.
 //
 // Next and Close may be called from different goroutines: Close makes a
-// blocked Next return io.EOF within about 100 ms. To stop on a context, use
-// context.AfterFunc(ctx, func() { live.Close() }). Stats may be called from
+// blocked Next return io.EOF within about 100 ms. Stop ends a capture
+// without losing what the ring already holds: Next delivers it, then
+// returns io.EOF; to stop on a context, use context.AfterFunc(ctx,
+// live.Stop) and Close after Next returned io.EOF. Stats may be called from
 // any goroutine.
 type Live struct {
 	iface   string
@@ -37,11 +39,14 @@ type Live struct {
 	link    layers.LinkType
 	snapLen int
 
-	closing atomic.Bool
-	mu      sync.Mutex // held by Next and Close: the ring must not be unmapped under a reader
-	tp      *afpacket.TPacket
-	closed  bool  // guarded by mu
-	err     error // guarded by mu; first fatal read error, returned again after
+	closing  atomic.Bool
+	stopping atomic.Bool
+	stopAt   time.Time     // guarded by mu: when Next first saw stopping
+	blockTO  time.Duration // the ring's block timeout: a partly filled block shows up after it
+	mu       sync.Mutex    // held by Next and Close: the ring must not be unmapped under a reader
+	tp       *afpacket.TPacket
+	closed   bool  // guarded by mu
+	err      error // guarded by mu; first fatal read error, returned again after
 
 	// A filter attached after the socket is bound misses packets that were
 	// already in the ring; those carry a timestamp up to filterFrom (unix
@@ -75,7 +80,7 @@ func OpenLive(iface string, opts LiveOptions) (*Live, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Live{iface: iface, ifindex: info.index, link: info.link, snapLen: o.SnapLen}
+	l := &Live{iface: iface, ifindex: info.index, link: info.link, snapLen: o.SnapLen, blockTO: o.BlockTimeout}
 
 	l.tp, err = afpacket.NewTPacket(
 		afpacket.OptInterface(iface),
@@ -261,10 +266,19 @@ func (l *Live) Next(r *Record) error {
 		return l.err
 	}
 	for {
+		if l.stopping.Load() {
+			if l.stopAt.IsZero() {
+				l.stopAt = time.Now()
+			} else if time.Since(l.stopAt) > maxDrain {
+				return io.EOF // traffic keeps the ring full: stop anyway
+			}
+		}
 		data, ci, err := l.tp.ZeroCopyReadPacketData()
 		if err != nil {
 			if errors.Is(err, afpacket.ErrTimeout) {
-				if l.closing.Load() {
+				// Stopping ends once the ring ran empty, and no partly
+				// filled block can still be waiting for its timeout.
+				if l.closing.Load() || l.stopping.Load() && time.Since(l.stopAt) > l.blockTO {
 					return io.EOF
 				}
 				continue
@@ -328,6 +342,14 @@ func (l *Live) readError(err error) error {
 	}
 	return fmt.Errorf("interface %s: capture socket reported an error: %w", l.iface, err)
 }
+
+// maxDrain bounds how long Stop lets Next drain the ring.
+const maxDrain = time.Second
+
+// Stop ends the capture after what the ring holds: Next goes on delivering
+// the frames already captured and returns io.EOF once the ring runs empty
+// (or after maxDrain, if traffic keeps it full). Call Close afterwards.
+func (l *Live) Stop() { l.stopping.Store(true) }
 
 // Close stops the capture and releases the ring. It waits for a Next running
 // in another goroutine to return, which takes at most about 100 ms.

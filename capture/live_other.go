@@ -25,5 +25,8 @@ func (l *Live) Next(r *Record) error { return io.EOF }
 // Close does nothing.
 func (l *Live) Close() error { return nil }
 
+// Stop does nothing: there is no live capture here.
+func (l *Live) Stop() {}
+
 // Stats is always empty.
 func (l *Live) Stats() Stats { return Stats{} }

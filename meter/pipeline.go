@@ -331,7 +331,9 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 	var file *capture.File
 	if in.Live != nil {
 		src, r.live = in.Live, true
-		stop := context.AfterFunc(ctx, func() { in.Live.Close() })
+		// On cancel the reader drains what the kernel ring already holds
+		// (Stop), so a SIGINT loses no packet the kernel captured.
+		stop := context.AfterFunc(ctx, in.Live.Stop)
 		defer stop()
 		done := make(chan struct{})
 		var ticks sync.WaitGroup
@@ -409,6 +411,9 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 		}
 	}
 	if in.Live != nil {
+		// Reading ended (drained after a stop, or failed): release the ring;
+		// its final counters stay readable.
+		in.Live.Close()
 		st := in.Live.Stats()
 		r.sum.KernelDrops += st.KernelDrops
 		r.sum.Live = true
