@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowclass/flowclass/synth"
+	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
@@ -113,17 +114,7 @@ func BenchmarkPcapgoBare(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = 0
-		for {
-			_, _, err := r.ZeroCopyReadPacketData()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
+		n = drainZeroCopy(b, r)
 		f.Close()
 	}
 	reportPackets(b, n, cpu0)
@@ -145,17 +136,7 @@ func BenchmarkPcapgoBareNg(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = 0
-		for {
-			_, _, err := r.ZeroCopyReadPacketData()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
+		n = drainZeroCopy(b, r)
 		f.Close()
 	}
 	reportPackets(b, n, cpu0)
@@ -224,5 +205,25 @@ func BenchmarkFileSmall(b *testing.B) {
 		if n != 50 {
 			b.Fatalf("%d packets", n)
 		}
+	}
+}
+
+// zeroCopyReader is what pcapgo's pcap and pcapng readers share.
+type zeroCopyReader interface {
+	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
+}
+
+// drainZeroCopy reads r to the end and returns the packet count.
+func drainZeroCopy(b *testing.B, r zeroCopyReader) int {
+	n := 0
+	for {
+		_, _, err := r.ZeroCopyReadPacketData()
+		if err == io.EOF {
+			return n
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		n++
 	}
 }

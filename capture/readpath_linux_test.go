@@ -112,17 +112,7 @@ func benchFeed(b *testing.B, open func(f *os.File, size int) (io.Reader, func())
 		if err != nil {
 			b.Fatal(err)
 		}
-		n = 0
-		for {
-			_, _, err := r.ZeroCopyReadPacketData()
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				b.Fatal(err)
-			}
-			n++
-		}
+		n = drainZeroCopy(b, r)
 		done()
 		f.Close()
 	}

@@ -49,7 +49,7 @@ func readFrames(t *testing.T, path string) [][]byte {
 type tcpdumpRef struct {
 	cmd    *exec.Cmd
 	path   string
-	stderr *syncBuffer
+	stderr *lockedBuffer
 }
 
 // startTcpdump starts tcpdump on iface writing nanosecond timestamps to
@@ -60,7 +60,7 @@ func startTcpdump(t *testing.T, iface, path string) *tcpdumpRef {
 		t.Logf("tcpdump not installed: verdicts are compared on the paced replay")
 		return nil
 	}
-	r := &tcpdumpRef{path: path, stderr: &syncBuffer{}}
+	r := &tcpdumpRef{path: path, stderr: &lockedBuffer{}}
 	r.cmd = exec.Command(bin, "-i", iface, "-n", "-s", "0", "--time-stamp-precision=nano", "-U", "-w", path)
 	r.cmd.Stderr = r.stderr
 	if err := r.cmd.Start(); err != nil {
@@ -86,25 +86,6 @@ func (r *tcpdumpRef) stop(t *testing.T) int {
 	r.cmd.Process.Signal(syscall.SIGINT)
 	r.cmd.Wait()
 	return len(readFrames(t, r.path))
-}
-
-// syncBuffer is a bytes.Buffer safe for a process writing while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // writePaced writes frames as a pcap with frame i at start + i/rate, the
