@@ -448,10 +448,7 @@ func (t *Table) Flush(reason Reason, at int64) {
 	all := make([]entry, 0, t.Len())
 	t.Each(func(slot int32, f *Flow) { all = append(all, entry{f.First, f.StableID(), slot}) })
 	slices.SortFunc(all, func(a, b entry) int {
-		if c := cmp.Compare(a.first, b.first); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.id, b.id)
+		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id))
 	})
 	for _, e := range all {
 		r := reason

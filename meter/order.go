@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"cmp"
 	"slices"
 
 	"github.com/flowclass/flowclass/features"
@@ -42,19 +43,10 @@ func (o *ExpiryOrder) Emit(r *features.Record) {
 
 // Flush passes every held record on, in order.
 func (o *ExpiryOrder) Flush() {
+	// All held records share one expiry time; the rest of markKey's order
+	// (one kind, FlowEnd) is first packet, then flow id.
 	slices.SortFunc(o.held, func(a, b *features.Record) int {
-		switch {
-		case a.First != b.First:
-			if a.First < b.First {
-				return -1
-			}
-			return 1
-		case a.FlowID < b.FlowID:
-			return -1
-		case a.FlowID > b.FlowID:
-			return 1
-		}
-		return 0
+		return cmp.Or(cmp.Compare(a.First, b.First), cmp.Compare(a.FlowID, b.FlowID))
 	})
 	for _, r := range o.held {
 		o.fn(r)
