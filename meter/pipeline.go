@@ -1,12 +1,14 @@
 package meter
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"math"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -33,10 +35,20 @@ const (
 	// ActiveAlert is a flow still active whose score crossed the
 	// threshold when re-scored.
 	ActiveAlert
-	// activeCheck is a snapshot of an active flow due for re-scoring; it
-	// becomes an ActiveAlert or is dropped after the merge.
+	// activeCheck is a snapshot of an active flow due for re-scoring (its
+	// packet count reached a multiple of RescorePackets); it becomes an
+	// ActiveAlert or is dropped after the merge.
 	activeCheck
+	// tickCheck is an activeCheck taken at a re-scoring tick. Its kind
+	// sorts before every other event of the same time, so a tick's
+	// snapshots can be handed over in pieces, each with a mark just past
+	// it, and a snapshot that a packet of that same instant triggers later
+	// still sorts after the mark.
+	tickCheck
 )
+
+// isCheck tells snapshots of active flows from events to pass on.
+func (k EventKind) isCheck() bool { return k == activeCheck || k == tickCheck }
 
 // Context attaches the columns that depend on other flows (window.Context).
 // The pipeline calls it after the merge, in expiry order, from one
@@ -62,6 +74,9 @@ type Event struct {
 	Alert, AlertedBefore bool
 	epoch                uint32
 	worker               int
+	// pieceEnd, on the last event of a piece (see flushPiece), is its
+	// worker's credits: releasing the event gives one back.
+	pieceEnd chan struct{}
 }
 
 // Options configure a pipeline run.
@@ -128,9 +143,13 @@ type Summary struct {
 }
 
 const (
-	// flushPiece is how many expired flows a worker hands over at a time
-	// while flushing its table.
+	// flushPiece is how many events a worker hands over at a time while
+	// flushing its table or snapshotting it for re-scoring; flushCredits
+	// is how many such pieces of one worker the merge may hold. A worker
+	// that runs ahead of the others would otherwise pile its pieces up in
+	// the merge, waiting for theirs.
 	flushPiece   = 1024
+	flushCredits = 3
 	batchPackets = 512
 	batchBytes   = 512 << 10
 	// liveFlushAge bounds how long, in packet time, a live packet may wait
@@ -241,9 +260,19 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	go func() {
 		defer guard(opt.OnPanic)
 		var serr error
+		var credits []chan struct{}
 		counts, peakHeld, werr = merge(opt.Workers, outs, func(evs []*Event) {
+			credits = credits[:0]
+			for _, ev := range evs {
+				if ev.pieceEnd != nil {
+					credits = append(credits, ev.pieceEnd)
+				}
+			}
 			if err := post.process(evs); err != nil && serr == nil {
 				serr = err
+			}
+			for _, c := range credits {
+				<-c
 			}
 		})
 		if werr == nil {
@@ -527,7 +556,16 @@ func (r *reader) liveTicks(done chan struct{}) {
 
 func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alertedSet, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
 	var pending []*Event
-	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}, alerted: alerted}
+	credits := make(chan struct{}, flushCredits)
+	piece := func(evs []*Event, epoch uint32) {
+		last := evs[len(evs)-1]
+		last.pieceEnd = credits
+		k := keyOf(last)
+		k.id++
+		credits <- struct{}{}
+		outs <- workerOut{worker: w, events: evs, key: &k, epoch: epoch}
+	}
+	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}, alerted: alerted, piece: piece}
 	// A flush expires every flow at one instant, in merge order (see
 	// flow.Table.Flush): hand it over in pieces, each with a mark just past
 	// its last flow, so the merger can pass them on and memory holds a
@@ -538,9 +576,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 		delete(rs.scoredAt, rec.FlowID)
 		pending = append(pending, takeEvent(rec))
 		if flushing && len(pending) >= flushPiece {
-			k := keyOf(pending[len(pending)-1])
-			k.id++
-			outs <- workerOut{worker: w, events: pending, key: &k, epoch: flushEpoch}
+			piece(pending, flushEpoch)
 			pending = nil
 		}
 	}, 1, 1)
@@ -570,7 +606,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 		}
 		if opt.RescoreInterval > 0 && scoring && b.mark >= nextRescore && !b.flush {
 			if nextRescore != 0 {
-				pending = rs.snapshots(e, b.mark, pending)
+				pending = rs.snapshots(e, b.mark, b.epoch, pending)
 			}
 			iv := int64(opt.RescoreInterval)
 			nextRescore = (b.mark/iv + 1) * iv
@@ -604,6 +640,16 @@ type rescorer struct {
 	// a flow that did not grow is not scored again.
 	scoredAt map[uint64]uint64
 	alerted  *alertedSet
+	// piece hands a piece of snapshots over with a mark just past it.
+	piece func(evs []*Event, epoch uint32)
+	due   []dueFlow
+}
+
+// dueFlow is an active flow due for a snapshot at a tick.
+type dueFlow struct {
+	slot  int32
+	id    uint64
+	first int64
 }
 
 // alertedSet holds the active flows of one worker that already alerted:
@@ -676,19 +722,38 @@ func releaseEvent(ev *Event) {
 }
 
 // snapshots appends a snapshot of each active flow that has lasted at
-// least one interval and grew since its last one. Young flows wait for
-// their end, so a flood's million one-packet flows cost nothing here.
-func (rs *rescorer) snapshots(e *features.Extractor, at int64, evs []*Event) []*Event {
+// least one interval and grew since its last one. A tick can find every
+// flow of the table due (a flood's million one-packet flows, ten seconds
+// on): the snapshots go out in pieces, in merge order, each with a mark
+// just past its last, so the merge passes them on as they come and memory
+// holds a piece of them, not a copy of every flow's features.
+func (rs *rescorer) snapshots(e *features.Extractor, at int64, epoch uint32, evs []*Event) []*Event {
 	iv := int64(rs.opt.RescoreInterval)
+	rs.due = rs.due[:0]
 	rs.alerted.mu.Lock()
-	defer rs.alerted.mu.Unlock()
 	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
 		if at-first < iv || rs.scoredAt[id] == packets || rs.alerted.m[id] {
 			return
 		}
 		rs.scoredAt[id] = packets
-		evs = append(evs, newEvent(activeCheck, e.SnapshotFlow(slot), at))
+		rs.due = append(rs.due, dueFlow{slot, id, first})
 	})
+	// Not held while handing pieces over: the post-merge stage takes it
+	// to record alerts. A flow that alerts meanwhile is dropped there.
+	rs.alerted.mu.Unlock()
+	slices.SortFunc(rs.due, func(a, b dueFlow) int {
+		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id))
+	})
+	for i, d := range rs.due {
+		evs = append(evs, newEvent(tickCheck, e.SnapshotFlow(d.slot), at))
+		if (i+1)%flushPiece == 0 && i+1 < len(rs.due) {
+			rs.piece(evs, epoch)
+			evs = nil
+		}
+	}
+	if cap(rs.due) > 4*flushPiece && len(rs.due) < cap(rs.due)/4 {
+		rs.due = nil // a flood is over: give its list back
+	}
 	return evs
 }
 
@@ -731,7 +796,7 @@ func (p *postStage) process(evs []*Event) error {
 		alerted := p.alerted[ev.worker]
 		switch {
 		case !ev.Scored:
-		case ev.Kind == activeCheck:
+		case ev.Kind.isCheck():
 			if alerted.m[id] || ev.Score < p.opt.Threshold {
 				releaseEvent(ev)
 				continue
@@ -744,7 +809,7 @@ func (p *postStage) process(evs []*Event) error {
 		case ev.Score >= p.opt.Threshold:
 			ev.Alert = true
 		}
-		if ev.Kind == activeCheck { // not scored: nothing to say
+		if ev.Kind.isCheck() { // not scored: nothing to say
 			releaseEvent(ev)
 			continue
 		}

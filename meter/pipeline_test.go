@@ -1,11 +1,13 @@
 package meter
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"path/filepath"
 	"sort"
 	"testing"
+	"time"
 
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
@@ -138,5 +140,71 @@ func TestFlushIsStreamed(t *testing.T) {
 	}
 	if limit := 8 * flushPiece; sum.PeakHeld > limit {
 		t.Errorf("the merge held %d events at once, want at most %d", sum.PeakHeld, limit)
+	}
+}
+
+// alwaysScorer scores every row 1, so every snapshot becomes an alert.
+type alwaysScorer struct{}
+
+func (alwaysScorer) ScoreBatch(_ []float64, n int, out []float64) error {
+	for i := range out[:n] {
+		out[i] = 1
+	}
+	return nil
+}
+
+// TestTickSnapshotsAreStreamed: a re-scoring tick that finds a flood's
+// flows all due hands their snapshots over in pieces, so the merge holds a
+// few pieces, not a copy of every flow's features; and they still come out
+// in merge order.
+func TestTickSnapshotsAreStreamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the flood takes long under the race detector; TestFlushIsStreamed streams pieces the same way")
+	}
+	gen := filepath.Join(t.TempDir(), "flood.pcap")
+	cfg := synth.DefaultConfig(5, 80000)
+	cfg.Concurrency = 1
+	cfg.Attacks = []synth.Attack{{Kind: synth.KindSYNFlood, AtPacket: 1, Size: 80000}}
+	if _, err := synth.WriteFile(gen, cfg); err != nil {
+		t.Fatal(err)
+	}
+	schema, err := features.NewSchema(features.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type key struct {
+		time, first int64
+		id          uint64
+	}
+	var alerts []key
+	ticks := map[int64]int{}
+	opt := Options{Schema: schema, Workers: 2, Threshold: 0.5, RescoreInterval: 500 * time.Millisecond,
+		NewScorer: func() (Scorer, error) { return alwaysScorer{}, nil }}
+	sum, err := Run(context.Background(), []Input{{Path: gen, Name: gen}}, opt, func(ev *Event) {
+		if ev.Kind == ActiveAlert {
+			alerts = append(alerts, key{ev.Time, ev.Record.First, ev.Record.FlowID})
+			ticks[ev.Time]++
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	most := 0
+	for _, n := range ticks {
+		most = max(most, n)
+	}
+	t.Logf("%d flows; %d active alerts over %d ticks, at most %d at one tick; the merge held at most %d events",
+		sum.Flows, len(alerts), len(ticks), most, sum.PeakHeld)
+	if most < 10*flushPiece {
+		t.Fatalf("at most %d snapshots at one tick; the test needs many more", most)
+	}
+	if limit := 8 * flushPiece; sum.PeakHeld > limit {
+		t.Errorf("the merge held %d events at once, want at most %d", sum.PeakHeld, limit)
+	}
+	for i := 1; i < len(alerts); i++ {
+		a, b := alerts[i-1], alerts[i]
+		if cmp.Or(cmp.Compare(a.time, b.time), cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id)) > 0 {
+			t.Fatalf("alert %d out of merge order: %+v after %+v", i, b, a)
+		}
 	}
 }
