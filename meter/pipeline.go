@@ -244,21 +244,36 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	var counts features.Counters
 	var peakHeld int
 	var werr error
-	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, emit: func(ev *Event) {
-		if ev.Kind == FlowEnd {
-			flows.Add(1)
+	// The output function (formatting CSV rows and alerts, a third of the
+	// work behind the merge under a flood) runs on a goroutine of its own,
+	// in order, so it overlaps with context and scoring of what follows.
+	toOut := make(chan []*Event, 4)
+	outDone := make(chan struct{})
+	go func() {
+		defer close(outDone)
+		defer guard(opt.OnPanic)
+		for evs := range toOut {
+			for _, ev := range evs {
+				if ev.Kind == FlowEnd {
+					flows.Add(1)
+				}
+				if ev.Alert {
+					alerts.Add(1)
+				}
+				out(ev)
+				releaseEvent(ev)
+			}
 		}
-		if ev.Alert {
-			alerts.Add(1)
-		}
-		out(ev)
-		releaseEvent(ev)
-	}}
+	}()
+	var passed []*Event
+	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, emit: func(ev *Event) { passed = append(passed, ev) }}
 	if opt.NewScorer == nil {
 		post.scorers = nil
 	}
 	go func() {
 		defer guard(opt.OnPanic)
+		defer close(mergeDone)
+		defer func() { close(toOut); <-outDone }()
 		var serr error
 		var credits []chan struct{}
 		counts, peakHeld, werr = merge(opt.Workers, outs, func(evs []*Event) {
@@ -271,6 +286,10 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 			if err := post.process(evs); err != nil && serr == nil {
 				serr = err
 			}
+			if len(passed) > 0 {
+				toOut <- passed
+				passed = nil
+			}
 			for _, c := range credits {
 				<-c
 			}
@@ -278,7 +297,6 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		if werr == nil {
 			werr = serr
 		}
-		close(mergeDone)
 	}()
 
 	r := &reader{opt: opt, ins: ins, free: free, match: m, cur: make([]*batch, opt.Workers), dec: decode.NewDecoder(),
