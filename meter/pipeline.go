@@ -172,6 +172,8 @@ type batch struct {
 	source string
 	mark   int64
 	epoch  uint32
+	// rescore starts a re-scoring tick at mark (see reader.rescoreAt).
+	rescore bool
 	// flush expires every flow at flushAt (file boundary or the end).
 	flush       bool
 	flushReason flow.Reason
@@ -334,11 +336,13 @@ type reader struct {
 	epoch  atomic.Uint32
 	last   int64 // latest packet time read
 	nextTk int64 // next watermark boundary
-	err    error
-	flows  *atomic.Uint64
-	alerts *atomic.Uint64
-	sum    Summary
-	live   bool
+	// nextRescore is the next re-scoring boundary in packet time.
+	nextRescore int64
+	err         error
+	flows       *atomic.Uint64
+	alerts      *atomic.Uint64
+	sum         Summary
+	live        bool
 	// liveMu guards cur on a live capture, where liveTicks hands over
 	// batches left partly filled when packets stop coming.
 	liveMu sync.Mutex
@@ -424,7 +428,7 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 				r.epoch.Add(1)
 				// The new recording keeps its own clock: its marks, ticks
 				// and final flush time must not come from the old one.
-				r.last, r.nextTk = ts, 0
+				r.last, r.nextTk, r.nextRescore = ts, 0, 0
 			}
 		}
 		if ts > r.last {
@@ -504,6 +508,28 @@ func (r *reader) add(rec *capture.Record, ts int64, source string) {
 		r.sendAll(ts)
 		r.nextTk = (ts/int64(time.Second) + 1) * int64(time.Second)
 	}
+	r.rescoreAt(ts)
+}
+
+// rescoreAt starts a re-scoring tick in every shard when packet time t
+// crosses an interval boundary. The shards tick at the same instant, so
+// each closes its tick with a mark past all of its snapshots: the merge
+// then passes one shard's snapshots on without waiting for the other
+// shards' next packets. (A shard waiting for the merge to take its pieces
+// must never wait on packets the reader cannot send it: the reader may be
+// blocked on that very shard.)
+func (r *reader) rescoreAt(t int64) {
+	iv := int64(r.opt.RescoreInterval)
+	if iv <= 0 || r.opt.NewScorer == nil || t < r.nextRescore {
+		return
+	}
+	if r.nextRescore != 0 {
+		for w := range r.ins {
+			r.batchFor(w).rescore = true
+			r.send(w, t)
+		}
+	}
+	r.nextRescore = (t/iv + 1) * iv
 }
 
 func (r *reader) batchFor(w int) *batch {
@@ -554,14 +580,16 @@ func (r *reader) liveTicks(done chan struct{}) {
 		case <-done:
 			return
 		case now := <-t.C:
+			mark := now.Add(-2 * time.Second).UnixNano()
 			r.liveMu.Lock()
 			for w, b := range r.cur {
 				if b != nil && len(b.pkts) > 0 {
 					r.send(w, b.pkts[len(b.pkts)-1].ts)
 				}
 			}
+			// Flows keep being re-scored when packets stop coming.
+			r.rescoreAt(mark)
 			r.liveMu.Unlock()
-			mark := now.Add(-2 * time.Second).UnixNano()
 			for w := range r.ins {
 				select {
 				case r.ins[w] <- &batch{mark: mark, epoch: r.epoch.Load()}:
@@ -598,7 +626,6 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 			pending = nil
 		}
 	}, 1, 1)
-	var nextRescore int64
 	var rec capture.Record
 	for b := range in {
 		rec.Source = b.source
@@ -622,14 +649,13 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 			e.FlushAt(b.flushReason, b.flushAt)
 			flushing = false
 		}
-		if opt.RescoreInterval > 0 && scoring && b.mark >= nextRescore && !b.flush {
-			if nextRescore != 0 {
-				pending = rs.snapshots(e, b.mark, b.epoch, pending)
-			}
-			iv := int64(opt.RescoreInterval)
-			nextRescore = (b.mark/iv + 1) * iv
-		}
 		o := workerOut{worker: w, events: pending, mark: b.mark, epoch: b.epoch}
+		if b.rescore && scoring && !b.flush {
+			o.events = rs.snapshots(e, b.mark, b.epoch, pending)
+			// Every snapshot of this tick is out; what follows at the same
+			// instant sorts after them (see tickCheck).
+			o.key = &markKey{b.mark, tickCheck, math.MaxInt64, math.MaxUint64}
+		}
 		if b.flush {
 			// Everything of this epoch is out: let the merger move on.
 			o.mark = b.flushAt + 1
@@ -641,7 +667,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 		}
 		outs <- o
 		b.data, b.pkts, b.source = b.data[:0], b.pkts[:0], ""
-		b.flush, b.last = false, false
+		b.flush, b.last, b.rescore = false, false, false
 		if cap(b.data) > 0 {
 			select {
 			case free <- b:
