@@ -145,7 +145,9 @@ func (e *Extractor) LastFlow() (slot int32, packets uint64, ok bool) {
 }
 
 // SnapshotFlow computes the record of one active flow without expiring it.
-// The record is reused by the next call.
+// The record is reused by the next call; as with EmitFunc, the caller may
+// take its Values and Meta slices by giving it fresh ones of the same
+// lengths.
 func (e *Extractor) SnapshotFlow(slot int32) *Record {
 	e.fill(slot, e.table.Flow(slot), flow.Active, e.table.Now())
 	return &e.rec

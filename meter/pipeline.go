@@ -620,7 +620,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 	var flushEpoch uint32
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
 		delete(rs.scoredAt, rec.FlowID)
-		pending = append(pending, takeEvent(rec))
+		pending = append(pending, takeEvent(FlowEnd, rec, rec.Expired))
 		if flushing && len(pending) >= flushPiece {
 			piece(pending, flushEpoch)
 			pending = nil
@@ -637,7 +637,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 			e.Packet(&rec)
 			if opt.RescorePackets > 0 && scoring {
 				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 && !alerted.has(e.FlowID(slot)) {
-					pending = append(pending, newEvent(activeCheck, e.SnapshotFlow(slot), p.ts))
+					pending = append(pending, takeEvent(activeCheck, e.SnapshotFlow(slot), p.ts))
 				}
 			}
 		}
@@ -733,22 +733,11 @@ func resize(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-func newEvent(kind EventKind, rec *features.Record, at int64) *Event {
+// takeEvent makes an event of the record of an expired flow or of a
+// snapshot, taking the record's value and metadata slices rather than
+// copying them (see features.EmitFunc): the extractor gets fresh ones.
+func takeEvent(kind EventKind, rec *features.Record, at int64) *Event {
 	ev := &Event{Kind: kind, Time: at, Record: *rec}
-	vals, _ := valuePool.Get().(*[]float64)
-	if vals == nil || cap(*vals) < len(rec.Values) {
-		vals = new([]float64)
-		*vals = make([]float64, len(rec.Values))
-	}
-	ev.Record.Values = append((*vals)[:0], rec.Values...)
-	ev.Record.Meta = append([]string(nil), rec.Meta...)
-	return ev
-}
-
-// takeEvent makes the event of an expired flow, taking the record's value
-// and metadata slices rather than copying them (see features.EmitFunc).
-func takeEvent(rec *features.Record) *Event {
-	ev := &Event{Kind: FlowEnd, Time: rec.Expired, Record: *rec}
 	vals, _ := valuePool.Get().(*[]float64)
 	if vals == nil || cap(*vals) < len(rec.Values) {
 		vals = new([]float64)
@@ -789,7 +778,7 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, epoch uint32, evs
 		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id))
 	})
 	for i, d := range rs.due {
-		evs = append(evs, newEvent(tickCheck, e.SnapshotFlow(d.slot), at))
+		evs = append(evs, takeEvent(tickCheck, e.SnapshotFlow(d.slot), at))
 		if (i+1)%flushPiece == 0 && i+1 < len(rs.due) {
 			rs.piece(evs, epoch)
 			evs = nil
