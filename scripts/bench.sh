@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One reproducible speed and memory run: generates the benchmark captures
 # deterministically, then times, on the same files in the same run, several
-# rounds each (median reported): the bare pcapgo read loop (the reference
+# interleaved rounds each (median reported): the bare pcapgo read loop (the reference
 # limit), decode only, our extraction to CSV, classify end to end with 1 and
 # 2 workers, and the peers Debian packages: tshark, argus + ra, tcpdump.
 # Prints a Markdown table (packets/s, MB/s, peak RSS, ratio to the bare
@@ -33,17 +33,19 @@ CGO_ENABLED=0 go build -o "$out/bench" ./scripts/bench
 CGO_ENABLED=0 go build -o "$out/classify" ./cmd/classify
 CGO_ENABLED=0 go build -o "$out/gencap" ./scripts/gencap
 
-# measure NAME CMD...: runs CMD $rounds times, prints "median_seconds max_rss_kb".
-measure() {
-  local secs=() rss=0 t tf="$out/time.txt"
-  for _ in $(seq "$rounds"); do
-    /usr/bin/time -f "%e %M" -o "$tf" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-    t=$(tail -1 "$tf")
-    secs+=("${t%% *}")
-    rss=$(( ${t##* } > rss ? ${t##* } : rss ))
-  done
-  printf '%s\n' "${secs[@]}" | sort -n | awk -v r="$rss" '{a[NR]=$1} END {print a[int((NR+1)/2)], r}'
+# Tools are timed in interleaved rounds (every tool once, then every tool
+# again): this machine runs slower or faster for minutes at a time, and
+# timing one tool's rounds back to back put one tool in a slow spell and
+# the next in a fast one, which moved the ratios between them by half.
+# time_once CMD...: runs CMD once, prints "seconds max_rss_kb".
+time_once() {
+  local tf="$out/time.txt"
+  /usr/bin/time -f "%e %M" -o "$tf" "$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
+  tail -1 "$tf"
 }
+
+# median_of SECONDS...: the median.
+median_of() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 table="$out/results.md"
 {
@@ -65,19 +67,31 @@ for n in $sizes; do
     ratio=$(awk -v a="$base" -v s="$2" 'BEGIN {printf "%.3f", a/s}')
     echo "| ${mb} MB, $n pkts | $1 | $2 | $pps | $mbs | $(( $3 / 1024 )) | $ratio |" | tee -a "$table"
   }
-  set -- $(measure "$out/bench" read "$cap"); row "bare pcapgo zero-copy read loop" "$1" "$2"
-  set -- $(measure "$out/bench" decode "$cap"); row "read + decode" "$1" "$2"
-  set -- $(measure "$out/bench" extract "$cap"); row "flowclass extraction to CSV (1 core)" "$1" "$2"
-  set -- $(measure "$out/classify" -q -w 1 -r "$cap" -o /dev/null); row "flowclass classify -r, 1 worker" "$1" "$2"
-  set -- $(measure "$out/classify" -q -w 2 -r "$cap" -o /dev/null); row "flowclass classify -r, 2 workers" "$1" "$2"
-  if command -v tcpdump >/dev/null; then
-    set -- $(measure tcpdump -r "$cap" -w /dev/null); row "tcpdump -r F -w /dev/null" "$1" "$2"
-  fi
-  if command -v tshark >/dev/null; then
-    set -- $(measure tshark -q -r "$cap" -z conv,tcp); row "tshark -q -z conv,tcp" "$1" "$2"
-  fi
+  labels=() cmds=()
+  add() { labels+=("$1"); cmds+=("$2"); }
+  add "bare pcapgo zero-copy read loop" "'$out/bench' read '$cap'"
+  add "read + decode" "'$out/bench' decode '$cap'"
+  add "flowclass extraction to CSV (1 core)" "'$out/bench' extract '$cap'"
+  add "flowclass classify -r, 1 worker" "'$out/classify' -q -w 1 -r '$cap' -o /dev/null"
+  add "flowclass classify -r, 2 workers" "'$out/classify' -q -w 2 -r '$cap' -o /dev/null"
+  command -v tcpdump >/dev/null && add "tcpdump -r F -w /dev/null" "tcpdump -r '$cap' -w /dev/null"
+  command -v tshark >/dev/null && add "tshark -q -z conv,tcp" "tshark -q -r '$cap' -z conv,tcp"
   if command -v argus >/dev/null && command -v ra >/dev/null; then
-    set -- $(measure sh -c "argus -r '$cap' -w - | ra -r - -n >/dev/null"); row "argus -r F -w - \\| ra -r -" "$1" "$2"
+    add "argus -r F -w - \\| ra -r -" "argus -r '$cap' -w - | ra -r - -n >/dev/null"
   fi
+  declare -A secs=() rss=()
+  for r in $(seq "$rounds"); do
+    echo "bench: $n packets, round $r of $rounds" >&2
+    for i in "${!cmds[@]}"; do
+      t=$(time_once sh -c "${cmds[$i]}") || exit 1
+      set -- $t
+      secs[$i]="${secs[$i]:-} $1"
+      rss[$i]=$(( $2 > ${rss[$i]:-0} ? $2 : ${rss[$i]:-0} ))
+    done
+  done
+  for i in "${!cmds[@]}"; do
+    # shellcheck disable=SC2086 # a list of times
+    row "${labels[$i]}" "$(median_of ${secs[$i]})" "${rss[$i]}"
+  done
 done
 echo "wrote $table" >&2
