@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Measures classify's peak memory (RSS, from /usr/bin/time -v) under attack
 # traffic: a random-source SYN flood (every packet a new flow) with and
-# without --max-flows, a capture of a few long flows, and one TCP
+# without --max-flows, a longer one that holds a million flows to the end
+# (MILLION packets), a capture of a few long flows, and one TCP
 # connection of SINGLE packets. Memory is measured, not time; the captures
 # go to a temporary folder (the single flow is ~86 bytes a packet on disk)
 # and are removed at the end.
 #
-#   scripts/resource-bounds.sh                 # 2M-packet flood, 50M-packet flow
+#   scripts/resource-bounds.sh                 # 2M- and 3.5M-packet floods, 50M-packet flow
 #   FLOOD=500000 SINGLE=5000000 scripts/resource-bounds.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,7 @@ cd "$(dirname "$0")/.."
 FLOOD=${FLOOD:-2000000}
 SINGLE=${SINGLE:-50000000}
 ELEPHANT=${ELEPHANT:-2000000}
+MILLION=${MILLION:-3500000}
 [ -x /usr/bin/time ] || { echo "resource-bounds: needs GNU time (/usr/bin/time; apt-get install time)" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/resource-bounds.XXXXXX")
@@ -42,6 +44,12 @@ gen flood "$FLOOD" "$work/flood.pcap"
 run "SYN flood, --max-flows 100000" "$work/flood.pcap" --max-flows 100000
 run "SYN flood, default --max-flows" "$work/flood.pcap"
 rm -f "$work/flood.pcap"
+
+# Enough flood to hold a million flows (the default --max-flows) to the
+# end: what RSS a million concurrent flows cost.
+gen flood "$MILLION" "$work/million.pcap"
+run "SYN flood of $MILLION packets" "$work/million.pcap"
+rm -f "$work/million.pcap"
 
 gen elephant "$ELEPHANT" "$work/elephant.pcap"
 run "few long flows" "$work/elephant.pcap"
