@@ -343,9 +343,11 @@ type reader struct {
 	alerts      *atomic.Uint64
 	sum         Summary
 	live        bool
-	// liveMu guards cur on a live capture, where liveTicks hands over
-	// batches left partly filled when packets stop coming.
-	liveMu sync.Mutex
+	// liveMu guards cur, nextRescore and liveAdded on a live capture,
+	// where liveTicks hands over batches left partly filled when packets
+	// stop coming.
+	liveMu    sync.Mutex
+	liveAdded uint64 // packets metered so far, for liveTicks
 }
 
 func (r *reader) run(ctx context.Context, inputs []Input) Summary {
@@ -442,6 +444,7 @@ func (r *reader) readInput(ctx context.Context, in Input, idx, total int) FileRe
 		if r.live {
 			r.liveMu.Lock()
 			r.add(&rec, ts, in.Name)
+			r.liveAdded++
 			r.liveMu.Unlock()
 		} else {
 			r.add(&rec, ts, in.Name)
@@ -567,14 +570,16 @@ func (r *reader) flushAll(reason flow.Reason, at int64) {
 
 // liveTicks advances every shard's clock on a live capture when packets
 // stop coming, so idle flows still expire. Kernel packet times are wall
-// clock times; the tick stays two seconds behind to let queued packets
-// through first. Batches only go out as packets arrive, so when traffic
+// clock times; the tick stays two seconds behind, and moves no clock while
+// packets are still being read (a reader running behind the kernel would
+// otherwise meter packets older than the clock it had announced). Batches only go out as packets arrive, so when traffic
 // stops the last packets would wait in partly filled batches (missing from
 // flows that expire meanwhile, and split off as new flows later): each
 // tick hands them over first.
 func (r *reader) liveTicks(done chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	var seen uint64
 	for {
 		select {
 		case <-done:
@@ -587,9 +592,16 @@ func (r *reader) liveTicks(done chan struct{}) {
 					r.send(w, b.pkts[len(b.pkts)-1].ts)
 				}
 			}
-			// Flows keep being re-scored when packets stop coming.
-			r.rescoreAt(mark)
+			idle := r.liveAdded == seen
+			seen = r.liveAdded
+			if idle {
+				// Flows keep being re-scored when packets stop coming.
+				r.rescoreAt(mark)
+			}
 			r.liveMu.Unlock()
+			if !idle {
+				continue // the reader moves every shard's clock itself
+			}
 			for w := range r.ins {
 				select {
 				case r.ins[w] <- &batch{mark: mark, epoch: r.epoch.Load()}:
