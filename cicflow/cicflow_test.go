@@ -5,7 +5,6 @@ import (
 	"encoding/csv"
 	"math"
 	"net"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -14,10 +13,10 @@ import (
 
 	"github.com/flowclass/flowclass/features"
 	"github.com/flowclass/flowclass/flow"
+	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/flowclass/flowclass/meter"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // pkt is one frame of a generated capture.
@@ -84,24 +83,12 @@ func frame(t *testing.T, p pkt) []byte {
 func writeCapture(t *testing.T, base time.Time, pkts []pkt) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "c.pcap")
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	frames := make([][]byte, len(pkts))
+	times := make([]time.Time, len(pkts))
+	for i, p := range pkts {
+		frames[i], times[i] = frame(t, p), base.Add(time.Duration(p.ms)*time.Millisecond)
 	}
-	w := pcapgo.NewWriterNanos(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range pkts {
-		d := frame(t, p)
-		ci := gopacket.CaptureInfo{Timestamp: base.Add(time.Duration(p.ms) * time.Millisecond), CaptureLength: len(d), Length: len(d)}
-		if err := w.WritePacket(ci, d); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testdata.WritePcap(t, path, frames, times)
 	return path
 }
 

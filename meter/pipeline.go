@@ -572,10 +572,11 @@ func (r *reader) flushAll(reason flow.Reason, at int64) {
 // stop coming, so idle flows still expire. Kernel packet times are wall
 // clock times; the tick stays two seconds behind, and moves no clock while
 // packets are still being read (a reader running behind the kernel would
-// otherwise meter packets older than the clock it had announced). Batches only go out as packets arrive, so when traffic
-// stops the last packets would wait in partly filled batches (missing from
-// flows that expire meanwhile, and split off as new flows later): each
-// tick hands them over first.
+// otherwise meter packets older than the clock it had announced). Batches
+// only go out as packets arrive, so when traffic stops the last packets
+// would wait in partly filled batches (missing from flows that expire
+// meanwhile, and split off as new flows later): each tick hands them over
+// first.
 func (r *reader) liveTicks(done chan struct{}) {
 	t := time.NewTicker(time.Second)
 	defer t.Stop()

@@ -3,16 +3,15 @@ package meter
 import (
 	"context"
 	"net"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/flowclass/flowclass/decode"
 	"github.com/flowclass/flowclass/features"
+	"github.com/flowclass/flowclass/internal/testdata"
 	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // udpFrame builds an Ethernet/IPv4/UDP frame from 10.0.x.y:sport to
@@ -63,20 +62,11 @@ func TestRescoringWithOneBusyShard(t *testing.T) {
 		}
 	}
 	path := filepath.Join(t.TempDir(), "busy.pcap")
-	out, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := pcapgo.NewWriterNanos(out)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var frames [][]byte
+	var times []time.Time
 	write := func(at time.Duration, f []byte) {
-		ci := gopacket.CaptureInfo{Timestamp: t0.Add(at), CaptureLength: len(f), Length: len(f)}
-		if err := w.WritePacket(ci, f); err != nil {
-			t.Fatal(err)
-		}
+		frames, times = append(frames, f), append(times, t0.Add(at))
 	}
 	write(0, other)
 	for i, f := range many {
@@ -85,9 +75,7 @@ func TestRescoringWithOneBusyShard(t *testing.T) {
 	for i := 0; i < 20000; i++ {
 		write(time.Second+time.Duration(i)*100*time.Nanosecond, elephant)
 	}
-	if err := out.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testdata.WritePcap(t, path, frames, times)
 
 	schema, err := features.NewSchema(features.Config{})
 	if err != nil {

@@ -18,9 +18,7 @@ import (
 
 	"github.com/flowclass/flowclass/capture"
 	"github.com/flowclass/flowclass/internal/netns"
-	"github.com/gopacket/gopacket"
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
+	"github.com/flowclass/flowclass/internal/testdata"
 )
 
 // readFrames loads every frame of a capture into memory.
@@ -92,23 +90,11 @@ func (r *tcpdumpRef) stop(t *testing.T) int {
 // schedule Sender.Send follows.
 func writePaced(t *testing.T, path string, frames [][]byte, start time.Time, rate int) {
 	t.Helper()
-	f, err := os.Create(path)
-	if err != nil {
-		t.Fatal(err)
+	times := make([]time.Time, len(frames))
+	for i := range times {
+		times[i] = start.Add(time.Duration(int64(i) * int64(time.Second) / int64(rate)))
 	}
-	w := pcapgo.NewWriterNanos(f)
-	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
-		t.Fatal(err)
-	}
-	for i, fr := range frames {
-		ts := start.Add(time.Duration(int64(i) * int64(time.Second) / int64(rate)))
-		if err := w.WritePacket(gopacket.CaptureInfo{Timestamp: ts, CaptureLength: len(fr), Length: len(fr)}, fr); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	testdata.WritePcap(t, path, frames, times)
 }
 
 // waitPacketSocket waits until process pid holds an AF_PACKET socket, so

@@ -1,12 +1,18 @@
 // Package testdata locates the shared labelled captures for tests and
 // benchmarks, and skips the caller with a clear message when they are absent,
-// so a fresh clone with only Go still passes.
+// so a fresh clone with only Go still passes; WritePcap writes the small
+// captures tests build themselves.
 package testdata
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
+
+	"github.com/gopacket/gopacket"
+	"github.com/gopacket/gopacket/layers"
+	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // EnvDatasets overrides where the shared captures are looked for.
@@ -136,4 +142,30 @@ func CaptureHeads(tb testing.TB, n int) [][]byte {
 		out = append(out, b[:min(n, len(b))])
 	}
 	return out
+}
+
+// WritePcap writes Ethernet frames as a pcap with nanosecond times at
+// path, frame i at times[i], for tests that build their own captures.
+func WritePcap(tb testing.TB, path string, frames [][]byte, times []time.Time) {
+	tb.Helper()
+	if len(frames) != len(times) {
+		tb.Fatalf("WritePcap: %d frames, %d times", len(frames), len(times))
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	w := pcapgo.NewWriterNanos(f)
+	if err := w.WriteFileHeader(65535, layers.LinkTypeEthernet); err != nil {
+		tb.Fatal(err)
+	}
+	for i, fr := range frames {
+		ci := gopacket.CaptureInfo{Timestamp: times[i], CaptureLength: len(fr), Length: len(fr)}
+		if err := w.WritePacket(ci, fr); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := f.Close(); err != nil {
+		tb.Fatal(err)
+	}
 }
