@@ -38,27 +38,42 @@ type dirAcc struct {
 	packets, payloadPackets uint64
 	bytes, payload, header  uint64
 	first, last             int64
-	// The previous packet's size and inter-arrival time, for the deltas
-	// of packets past the kept prefix.
-	lastSize, lastPIAT int64
-	flags              [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
-	initWin            int32     // -1 until the first TCP packet
-	bulk               bulkAcc
+	flags                   [8]uint32 // FIN SYN RST PSH ACK URG ECE CWR
+	initWin                 int32     // -1 until the first TCP packet
 	// Transport (L4) header bytes alone, and their per-packet minimum,
 	// as CICFlowMeter's Fwd Header Length and Fwd Seg Size Min count them.
-	l4Header    uint64
 	minL4Header int32 // -1 until the first packet
+	l4Header    uint64
 }
 
-// tailStats holds online moments of the packets past a flow's kept prefix
-// (Config.MaxSamples). The prefix's moments are computed exactly from the
-// kept packets when the flow is summarised, so short flows, nearly all of
-// them, pay no per-packet moment updates and carry no moment state.
+// tailStats is the state of a flow that outgrew its kept prefix
+// (Config.MaxSamples): online moments of the packets past the prefix, and
+// the walk over all its packets. The prefix's moments are computed exactly
+// from the kept packets when the flow is summarised, and its walk is
+// replayed from them, so short flows, nearly all of them, pay no
+// per-packet moment or walk updates and carry neither.
 type tailStats struct {
 	dir [2]struct {
 		size, piat, sizeDelta, piatDelta, pay moments
 	}
 	biPIAT moments
+	walk   walk
+}
+
+// walk is the state only a pass over a flow's packets in arrival order
+// gives: bulk transfers, active and idle periods, subflows, and each
+// direction's previous packet for the deltas. Everything it reads is in
+// a kept sample (time, direction, size, payload length), so for a flow
+// within its prefix it is rebuilt when the flow is summarised rather
+// than carried: 300 bytes less per flow, which a flood of one-packet
+// flows holds a million times.
+type walk struct {
+	bulk                   [2]bulkAcc
+	lastSize, lastPIAT     [2]int64
+	activeStart, activeEnd int64
+	active, idle           moments
+	subflows               uint32
+	sfLast                 int64
 }
 
 // bulkAcc follows CICFlowMeter's bulk definition: at least four
@@ -87,25 +102,18 @@ type Accumulator struct {
 	firstTS  int64
 	lastTS   int64
 	samples  []sample
-	maxKeep  int
 	proto    uint8
 	icmpType int16
 	icmpCode int16
-
-	activeStart, activeEnd int64
-	active, idle           moments
-	subflows               uint32
-	sfLast                 int64
 
 	synTS, synAckTS, hsAckTS int64
 
 	app appState
 }
 
-func (a *Accumulator) reset(p *decode.Packet, samples []sample, maxKeep int) {
-	*a = Accumulator{samples: samples[:0], maxKeep: maxKeep, proto: p.Proto,
-		firstTS: p.Timestamp, lastTS: p.Timestamp, icmpType: -1, icmpCode: -1,
-		activeStart: p.Timestamp, activeEnd: p.Timestamp, subflows: 1, sfLast: p.Timestamp}
+func (a *Accumulator) reset(p *decode.Packet, samples []sample) {
+	*a = Accumulator{samples: samples[:0], proto: p.Proto,
+		firstTS: p.Timestamp, lastTS: p.Timestamp, icmpType: -1, icmpCode: -1}
 	a.dir[0].initWin, a.dir[1].initWin = -1, -1
 	a.dir[0].minL4Header, a.dir[1].minL4Header = -1, -1
 	if p.Proto == 1 || p.Proto == 58 {
@@ -113,41 +121,26 @@ func (a *Accumulator) reset(p *decode.Packet, samples []sample, maxKeep int) {
 	}
 }
 
-// add folds one packet in. activity is the active/idle threshold (ns);
-// l4 is the packet's transport header length in bytes.
-func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int) {
+// add folds one packet in. keep is the kept prefix's length (packets);
+// activity is the active/idle threshold (ns); l4 is the packet's
+// transport header length in bytes.
+func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, keep int, activity int64, l4 int) {
 	ts := p.Timestamp
 	d := &a.dir[dir]
-	size := int64(p.WireLen)
 	first := d.packets == 0
 
-	// Inside the kept prefix the packet is recorded and its moments wait
-	// for the summary; past it, they are updated online.
-	if len(a.samples) < a.maxKeep {
+	// Inside the kept prefix the packet is recorded and its moments and
+	// walk wait for the summary; past it, they are updated online.
+	if len(a.samples) < keep {
 		a.samples = append(a.samples, newSample(ts-a.firstTS, p.WireLen, p.PayloadLen, dir))
 	} else {
-		a.addTail(d, dir, ts, size, int64(p.PayloadLen), first)
-	}
-	if !first {
-		piat := max(ts-d.last, 0)
-		d.lastPIAT = piat
-	}
-	d.lastSize = size
-
-	// Active/idle periods, subflows.
-	if gap := ts - a.activeEnd; gap > activity {
-		if a.activeEnd-a.activeStart > 0 {
-			a.active.add(float64(a.activeEnd - a.activeStart))
+		if a.tail == nil {
+			a.tail = &tailStats{walk: a.replay(activity)}
 		}
-		a.idle.add(float64(gap))
-		a.activeStart, a.activeEnd = ts, ts
-	} else if ts > a.activeEnd {
-		a.activeEnd = ts
+		size, pay := int64(p.WireLen), int64(p.PayloadLen)
+		a.addTail(d, dir, ts, size, pay, first)
+		a.tail.walk.step(dir, ts, size, pay, d.last, first, activity)
 	}
-	if ts-a.sfLast > subflowGap {
-		a.subflows++
-	}
-	a.sfLast = ts
 
 	// Per direction.
 	d.packets++
@@ -174,19 +167,14 @@ func (a *Accumulator) add(p *decode.Packet, dir flow.Dir, activity int64, l4 int
 	if p.Proto == 6 {
 		a.tcp(p, dir, d, first)
 	}
-	if p.PayloadLen > 0 {
-		a.bulk(dir, ts, uint64(p.PayloadLen))
-	}
 }
 
 // addTail updates the online moments with a packet past the kept prefix;
-// d still holds the state before this packet. The series are those calc
-// rebuilds from the kept packets, continued.
+// d and the walk still hold the state before this packet. The series are
+// those calc rebuilds from the kept packets, continued.
 func (a *Accumulator) addTail(d *dirAcc, dir flow.Dir, ts, size, pay int64, first bool) {
-	if a.tail == nil {
-		a.tail = new(tailStats)
-	}
 	t := &a.tail.dir[dir]
+	w := &a.tail.walk
 	a.tail.biPIAT.add(float64(max(ts-a.lastTS, 0)))
 	t.size.add(float64(size))
 	t.pay.add(float64(pay))
@@ -195,9 +183,55 @@ func (a *Accumulator) addTail(d *dirAcc, dir flow.Dir, ts, size, pay int64, firs
 	}
 	piat := max(ts-d.last, 0)
 	t.piat.add(float64(piat))
-	t.sizeDelta.add(float64(size - d.lastSize))
+	t.sizeDelta.add(float64(size - w.lastSize[dir]))
 	if d.packets >= 2 {
-		t.piatDelta.add(float64(piat - d.lastPIAT))
+		t.piatDelta.add(float64(piat - w.lastPIAT[dir]))
+	}
+}
+
+// replay walks the kept packets. For a flow that never outgrew them this
+// is its whole walk; for one that did, the walk its tail continues.
+func (a *Accumulator) replay(activity int64) walk {
+	w := walk{activeStart: a.firstTS, activeEnd: a.firstTS, subflows: 1, sfLast: a.firstTS}
+	var last [2]int64
+	var seen [2]bool
+	for _, s := range a.samples {
+		d := s.dir()
+		ts := a.firstTS + s.t
+		w.step(d, ts, int64(s.size), s.pay(), last[d], !seen[d], activity)
+		if ts > last[d] || !seen[d] {
+			last[d] = ts
+		}
+		seen[d] = true
+	}
+	return w
+}
+
+// step moves the walk past one packet of direction dir at time ts;
+// dirLast is the latest time seen before it in that direction, and first
+// says it is the direction's first packet.
+func (w *walk) step(dir flow.Dir, ts, size, pay, dirLast int64, first bool, activity int64) {
+	if !first {
+		w.lastPIAT[dir] = max(ts-dirLast, 0)
+	}
+	w.lastSize[dir] = size
+
+	if gap := ts - w.activeEnd; gap > activity {
+		if w.activeEnd-w.activeStart > 0 {
+			w.active.add(float64(w.activeEnd - w.activeStart))
+		}
+		w.idle.add(float64(gap))
+		w.activeStart, w.activeEnd = ts, ts
+	} else if ts > w.activeEnd {
+		w.activeEnd = ts
+	}
+	if ts-w.sfLast > subflowGap {
+		w.subflows++
+	}
+	w.sfLast = ts
+
+	if pay > 0 {
+		w.bulkStep(dir, ts, uint64(pay))
 	}
 }
 
@@ -222,9 +256,9 @@ func (a *Accumulator) tcp(p *decode.Packet, dir flow.Dir, d *dirAcc, first bool)
 	}
 }
 
-func (a *Accumulator) bulk(dir flow.Dir, ts int64, size uint64) {
-	b := &a.dir[dir].bulk
-	other := &a.dir[1-dir].bulk
+func (w *walk) bulkStep(dir flow.Dir, ts int64, size uint64) {
+	b := &w.bulk[dir]
+	other := &w.bulk[1-dir]
 	if other.lastTS > b.startHelper {
 		b.startHelper = 0
 	}
@@ -249,11 +283,11 @@ func (a *Accumulator) bulk(dir flow.Dir, ts int64, size uint64) {
 	b.lastTS = ts
 }
 
-// finishActive closes the last active period at the flow's end.
-func (a *Accumulator) finishActive() (active, idle moments) {
-	active, idle = a.active, a.idle
-	if a.activeEnd-a.activeStart > 0 {
-		active.add(float64(a.activeEnd - a.activeStart))
+// finish closes the last active period at the flow's end.
+func (w *walk) finish() (active, idle moments) {
+	active, idle = w.active, w.idle
+	if w.activeEnd-w.activeStart > 0 {
+		active.add(float64(w.activeEnd - w.activeStart))
 	}
 	return active, idle
 }

@@ -35,8 +35,10 @@ type calc struct {
 	sizeDelta [3]summary // index 0 unused
 	piatDelta [3]summary // index 0 unused
 	pay       [3]moments // transport payload lengths; index 0 unused
+	walk      walk // bulk transfers and subflows
 	active    moments
 	idle      moments
+	act       int64 // the activity timeout, ns
 	app       appmeta.Meta
 	appNums   []float64
 	appStrs   []string
@@ -178,7 +180,12 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 	c.buf[0] = mergeSorted(c.buf[0][:0], c.buf[1], c.buf[2])
 	c.size[0] = summariseSorted(merge(size[1], size[2]), c.buf[0])
 	c.piat[0], _ = summarise(tail.biPIAT, c.buf[3], &c.scratch)
-	c.active, c.idle = a.finishActive()
+	if a.tail != nil {
+		c.walk = a.tail.walk
+	} else {
+		c.walk = a.replay(c.act)
+	}
+	c.active, c.idle = c.walk.finish()
 	c.app = a.app.s.Result()
 	c.appNums = c.app.AppendNumbers(c.appNums[:0])
 	c.appStrs = c.app.AppendStrings(c.appStrs[:0])

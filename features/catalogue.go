@@ -375,22 +375,22 @@ func NewSchema(cfg Config) (*Schema, error) {
 		d := d
 		in(Feature{Name: dirNames[d] + "_bulk_bytes_avg", Family: "bulk", Unit: "bytes", Definition: "Mean payload bytes per bulk in " + dirWords[d] + " (a bulk: 4 or more payload packets in one direction, under 1 s apart, with no payload from the other side in between).",
 			Peers: peer(d, "Fwd Bytes/Bulk Avg", "Bwd Bytes/Bulk Avg", ""),
-			value: func(c *calc) float64 { b := &c.acc.dir[d-1].bulk; return ratio(float64(b.bytes), float64(b.count)) }})
+			value: func(c *calc) float64 { b := &c.walk.bulk[d-1]; return ratio(float64(b.bytes), float64(b.count)) }})
 		in(Feature{Name: dirNames[d] + "_bulk_packets_avg", Family: "bulk", Unit: "packets", Definition: "Mean packets per bulk in " + dirWords[d] + ".",
 			Peers: peer(d, "Fwd Packet/Bulk Avg", "Bwd Packet/Bulk Avg", ""),
-			value: func(c *calc) float64 { b := &c.acc.dir[d-1].bulk; return ratio(float64(b.packets), float64(b.count)) }})
+			value: func(c *calc) float64 { b := &c.walk.bulk[d-1]; return ratio(float64(b.packets), float64(b.count)) }})
 		in(Feature{Name: dirNames[d] + "_bulk_rate", Family: "bulk", Unit: "bytes/s", Definition: "Bulk payload bytes divided by the time spent in bulks in " + dirWords[d] + "; 0 without bulks.",
 			Peers: peer(d, "Fwd Bulk Rate Avg", "Bwd Bulk Rate Avg", ""),
-			value: func(c *calc) float64 { b := &c.acc.dir[d-1].bulk; return rate(float64(b.bytes), float64(b.duration)) }})
+			value: func(c *calc) float64 { b := &c.walk.bulk[d-1]; return rate(float64(b.bytes), float64(b.duration)) }})
 	}
 	in(Feature{Name: "subflow_count", Family: "subflow", Unit: "subflows", Definition: "1 plus the number of gaps over 1 s between consecutive packets.", Peers: "CIC subflow count (starts at 0 there)",
-		value: func(c *calc) float64 { return float64(c.acc.subflows) }})
+		value: func(c *calc) float64 { return float64(c.walk.subflows) }})
 	for d := 1; d < 3; d++ {
 		d := d
 		in(Feature{Name: dirNames[d] + "_subflow_packets", Family: "subflow", Unit: "packets", Definition: "Packets of " + dirWords[d] + " per subflow.", Peers: peer(d, "Subflow Fwd Packets", "Subflow Bwd Packets", ""),
-			value: func(c *calc) float64 { return c.packets(d) / float64(c.acc.subflows) }})
+			value: func(c *calc) float64 { return c.packets(d) / float64(c.walk.subflows) }})
 		in(Feature{Name: dirNames[d] + "_subflow_bytes", Family: "subflow", Unit: "bytes", Definition: "Bytes of " + dirWords[d] + " per subflow.", Peers: peer(d, "Subflow Fwd Bytes", "Subflow Bwd Bytes", ""),
-			value: func(c *calc) float64 { return c.bytes(d) / float64(c.acc.subflows) }})
+			value: func(c *calc) float64 { return c.bytes(d) / float64(c.walk.subflows) }})
 	}
 
 	// Early-flow sequence (SPLT).

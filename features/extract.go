@@ -76,6 +76,7 @@ type Extractor struct {
 // Flow IDs start at firstID and step by idStep (for sharding).
 func NewExtractor(schema *Schema, fc flow.Config, emit EmitFunc, firstID, idStep uint64) *Extractor {
 	e := &Extractor{schema: schema, dec: decode.NewDecoder(), emit: emit, act: schema.Config.ActivityTimeoutNS}
+	e.calc.act = e.act
 	e.pool.max = schema.Config.MaxSamples
 	e.rec.Values = make([]float64, len(schema.Features))
 	e.rec.Meta = make([]string, len(schema.Meta))
@@ -113,13 +114,13 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	}
 	a := e.acc(slot)
 	if created {
-		a.reset(p, e.pool.get(), e.pool.max)
+		a.reset(p, e.pool.get())
 		a.app.init(p, dir == flow.Forward)
 	}
-	if len(a.samples) == cap(a.samples) && len(a.samples) < a.maxKeep {
+	if len(a.samples) == cap(a.samples) && len(a.samples) < e.pool.max {
 		a.samples = e.pool.grow(a.samples)
 	}
-	a.add(p, dir, e.act, p.L4HeaderLen)
+	a.add(p, dir, e.pool.max, e.act, p.L4HeaderLen)
 	a.app.observe(int(dir), p)
 	e.lastSlot = slot
 }
