@@ -35,7 +35,7 @@ type calc struct {
 	sizeDelta [3]summary // index 0 unused
 	piatDelta [3]summary // index 0 unused
 	pay       [3]moments // transport payload lengths; index 0 unused
-	walk      walk // bulk transfers and subflows
+	walk      walk       // bulk transfers and subflows
 	active    moments
 	idle      moments
 	act       int64 // the activity timeout, ns

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// TestSortIntsMatchesSort checks sortInts (insertion, pdq or radix sort by
+// TestSortIntsMatchesSort checks sortInts (quicksort or radix sort by
 // size and span) against the standard sort
 // on sizes, nanosecond gaps and signed deltas of many shapes.
 func TestSortIntsMatchesSort(t *testing.T) {
@@ -15,7 +15,7 @@ func TestSortIntsMatchesSort(t *testing.T) {
 	for trial := 0; trial < 500; trial++ {
 		n := rng.Intn(3000)
 		if trial%2 == 1 {
-			n = rng.Intn(150) // insertion sort and pdqsort
+			n = rng.Intn(800) // quicksort
 		}
 		xs := make([]int64, n)
 		scale := []int64{1, 1500, 1 << 20, 1e11, 1 << 62}[trial%5]
@@ -30,6 +30,50 @@ func TestSortIntsMatchesSort(t *testing.T) {
 		sortInts(xs, &scratch)
 		if !slices.Equal(xs, want) {
 			t.Fatalf("trial %d (n=%d, scale %d): radix sort differs", trial, n, scale)
+		}
+	}
+}
+
+// TestQuicksortShapes sorts the shapes that break naive quicksorts:
+// sorted, reversed, organ pipe, all equal, two values, and a sawtooth,
+// at lengths on both sides of the exchange-sort cut-off and up to the
+// kept-packet limit; then with the depth limit reached after one or two
+// levels, as an adversarial series would reach it.
+func TestQuicksortShapes(t *testing.T) {
+	rng := rand.New(rand.NewSource(2))
+	shapes := map[string]func(i, n int) int64{
+		"sorted":   func(i, n int) int64 { return int64(i) },
+		"reversed": func(i, n int) int64 { return int64(n - i) },
+		"organ":    func(i, n int) int64 { return int64(min(i, n-i)) },
+		"equal":    func(i, n int) int64 { return 66 },
+		"two":      func(i, n int) int64 { return []int64{66, 1514}[rng.Intn(2)] },
+		"sawtooth": func(i, n int) int64 { return int64(i % 17) },
+		"pipes":    func(i, n int) int64 { return int64((i * 7919) % (n/3 + 1)) },
+	}
+	for name, shape := range shapes {
+		for _, n := range []int{0, 1, 2, 8, 9, 40, 159, 160, 1000, DefaultMaxSamples} {
+			xs := make([]int64, n)
+			for i := range xs {
+				xs[i] = shape(i, n)
+			}
+			want := slices.Clone(xs)
+			slices.Sort(want)
+			quicksort(xs)
+			if !slices.Equal(xs, want) {
+				t.Fatalf("%s, n=%d: quicksort differs from slices.Sort", name, n)
+			}
+		}
+	}
+	for depth := 1; depth <= 2; depth++ {
+		xs := make([]int64, 5000)
+		for i := range xs {
+			xs[i] = rng.Int63n(1 << 30)
+		}
+		want := slices.Clone(xs)
+		slices.Sort(want)
+		quicksortDepth(xs, depth)
+		if !slices.Equal(xs, want) {
+			t.Fatalf("depth limit %d: quicksort differs from slices.Sort", depth)
 		}
 	}
 }
