@@ -58,6 +58,7 @@ type tailStats struct {
 	}
 	biPIAT moments
 	walk   walk
+	kept   *keptSummary // summary of the kept packets, from the flow's first snapshot or end on
 }
 
 // walk is the state only a pass over a flow's packets in arrival order

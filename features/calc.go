@@ -43,9 +43,10 @@ type calc struct {
 	appNums   []float64
 	appStrs   []string
 
-	// Scratch series, reused between flows.
+	// Scratch series and their summary, reused between flows.
 	buf     [12][]int64 // integers: bytes and nanoseconds
 	scratch []int64
+	keptBuf keptSummary
 }
 
 func (c *calc) packets(d int) float64 {
@@ -126,10 +127,53 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 			c.dur[d+1] = 0
 		}
 	}
-	// Series rebuilt from the kept packets, for order statistics and the
-	// prefix's moments. Index: 0-2 sizes (both, fwd, bwd), 3-5
-	// inter-arrivals, 6-7 size deltas (fwd, bwd), 8-9 inter-arrival
-	// deltas, 10-11 payload lengths.
+	k := c.kept(a)
+	var tail tailStats
+	if a.tail != nil {
+		tail = *a.tail
+	}
+	var size [3]moments
+	for d := 1; d < 3; d++ {
+		t := &tail.dir[d-1]
+		size[d] = merge(k.m[d], t.size)
+		c.size[d] = summaryOf(size[d], k.order[d])
+		c.piat[d] = summaryOf(merge(k.m[3+d], t.piat), k.order[3+d])
+		c.sizeDelta[d] = summaryOf(merge(k.m[5+d], t.sizeDelta), k.order[5+d])
+		c.piatDelta[d] = summaryOf(merge(k.m[7+d], t.piatDelta), k.order[7+d])
+		c.pay[d] = merge(k.m[9+d], t.pay)
+	}
+	c.size[0] = summaryOf(merge(size[1], size[2]), k.order[0])
+	c.piat[0] = summaryOf(merge(k.m[3], tail.biPIAT), k.order[3])
+	if a.tail != nil {
+		c.walk = a.tail.walk
+	} else {
+		c.walk = a.replay(c.act)
+	}
+	c.active, c.idle = c.walk.finish()
+	c.app = a.app.s.Result()
+	c.appNums = c.app.AppendNumbers(c.appNums[:0])
+	c.appStrs = c.app.AppendStrings(c.appStrs[:0])
+	copy(rec.Meta, c.appStrs)
+}
+
+// keptSummary is what a flow's kept packets give: the moments of each
+// series rebuilt from them and the order statistics of the first ten.
+// Index as calc.buf: 0-2 sizes (both, fwd, bwd), 3-5 inter-arrivals, 6-7
+// size deltas (fwd, bwd), 8-9 inter-arrival deltas, 10-11 payload
+// lengths; m[0] is unused (the sizes of both directions merge theirs).
+type keptSummary struct {
+	m     [12]moments
+	order [10]orderStats
+}
+
+// kept summarises the flow's kept packets. Once a flow has outgrown them
+// they no longer change, so its summary is kept with its tail: a long
+// flow re-scored every thousand packets for hours sorts its 20,000 kept
+// packets once, not at every snapshot.
+func (c *calc) kept(a *Accumulator) *keptSummary {
+	if a.tail != nil && a.tail.kept != nil {
+		return a.tail.kept
+	}
 	for i := range c.buf {
 		c.buf[i] = c.buf[i][:0]
 	}
@@ -162,34 +206,23 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		lastSize[d] = size
 		seen[d]++
 	}
-	var tail tailStats
-	if a.tail != nil {
-		tail = *a.tail
+	k := &c.keptBuf
+	for i := 1; i < 10; i++ {
+		sortInts(c.buf[i], &c.scratch)
+		k.m[i] = seriesMoments(c.buf[i])
 	}
-	var size [3]moments
-	for d := 1; d < 3; d++ {
-		t := &tail.dir[d-1]
-		c.size[d], size[d] = summarise(t.size, c.buf[d], &c.scratch)
-		c.piat[d], _ = summarise(t.piat, c.buf[3+d], &c.scratch)
-		c.sizeDelta[d], _ = summarise(t.sizeDelta, c.buf[5+d], &c.scratch)
-		c.piatDelta[d], _ = summarise(t.piatDelta, c.buf[7+d], &c.scratch)
-		c.pay[d] = merge(seriesMoments(c.buf[9+d]), t.pay)
-	}
+	k.m[10], k.m[11] = seriesMoments(c.buf[10]), seriesMoments(c.buf[11])
 	// Both directions' sizes are now sorted: merge them rather than sort
 	// the bidirectional series again.
 	c.buf[0] = mergeSorted(c.buf[0][:0], c.buf[1], c.buf[2])
-	c.size[0] = summariseSorted(merge(size[1], size[2]), c.buf[0])
-	c.piat[0], _ = summarise(tail.biPIAT, c.buf[3], &c.scratch)
-	if a.tail != nil {
-		c.walk = a.tail.walk
-	} else {
-		c.walk = a.replay(c.act)
+	for i := range k.order {
+		k.order[i] = orderOf(c.buf[i])
 	}
-	c.active, c.idle = c.walk.finish()
-	c.app = a.app.s.Result()
-	c.appNums = c.app.AppendNumbers(c.appNums[:0])
-	c.appStrs = c.app.AppendStrings(c.appStrs[:0])
-	copy(rec.Meta, c.appStrs)
+	if a.tail != nil {
+		saved := *k
+		a.tail.kept = &saved
+	}
+	return k
 }
 
 // mergeSorted appends the merge of sorted a and b to dst.

@@ -200,8 +200,8 @@ func extractByTuple(t *testing.T, schema *Schema, path string) (map[string][]flo
 	return got, dup
 }
 
-// orderStats are the statistics taken from the kept packets only.
-var orderStats = map[string]bool{"median": true, "mode": true, "p10": true, "p25": true, "p50": true, "p75": true, "p90": true}
+// orderStatNames are the statistics taken from the kept packets only.
+var orderStatNames = map[string]bool{"median": true, "mode": true, "p10": true, "p25": true, "p50": true, "p75": true, "p90": true}
 
 // TestStatisticsMatchNaiveReference checks every distribution feature of
 // real flows against a naive two-pass computation over packets grouped by
@@ -257,7 +257,7 @@ func compareWithNaive(t *testing.T, files []string, keep int) {
 						t.Fatalf("no feature %s", name)
 					}
 					w, scale := want[st], mag/unit
-					if orderStats[st] {
+					if orderStatNames[st] {
 						w = wantKept[st]
 					}
 					switch st {

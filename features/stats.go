@@ -128,15 +128,6 @@ var statFields = [len(statNames)]func(*summary) float64{
 	func(s *summary) float64 { return s.p90 },
 }
 
-// summarise sorts the kept series in place and reports its statistics
-// together with the online moments of the packets past it (tail), and the
-// moments of the whole series. An empty series gives all zeros.
-func summarise(tail moments, sample []int64, scratch *[]int64) (summary, moments) {
-	sortInts(sample, scratch)
-	m := merge(seriesMoments(sample), tail)
-	return summariseSorted(m, sample), m
-}
-
 // seriesMoments computes the moments of xs in two passes: the sum, exact
 // for integers below 2^53, then the central moments about the mean. Each
 // pass keeps two independent accumulators, so consecutive floating-point
@@ -190,8 +181,26 @@ func seriesMoments(xs []int64) moments {
 	return m
 }
 
-// summariseSorted is summarise for a sample already in ascending order.
-func summariseSorted(m moments, sample []int64) summary {
+// orderStats are the statistics of a series taken from its kept values
+// in ascending order; all zero for an empty series.
+type orderStats struct {
+	p10, p25, p50, p75, p90, mode float64
+}
+
+func orderOf(sorted []int64) orderStats {
+	if len(sorted) == 0 {
+		return orderStats{}
+	}
+	return orderStats{
+		p10: quantile(sorted, 0.10), p25: quantile(sorted, 0.25), p50: quantile(sorted, 0.50),
+		p75: quantile(sorted, 0.75), p90: quantile(sorted, 0.90), mode: mode(sorted),
+	}
+}
+
+// summaryOf reports a series from its moments (kept values and any tail
+// merged) and the order statistics of its kept values. An empty series
+// gives all zeros.
+func summaryOf(m moments, o orderStats) summary {
 	var s summary
 	if m.n == 0 {
 		return s
@@ -204,15 +213,9 @@ func summariseSorted(m moments, sample []int64) summary {
 	}
 	s.skewness = m.skewness()
 	s.kurtosis = m.kurtosis()
-	if len(sample) > 0 {
-		s.p10 = quantile(sample, 0.10)
-		s.p25 = quantile(sample, 0.25)
-		s.p50 = quantile(sample, 0.50)
-		s.p75 = quantile(sample, 0.75)
-		s.p90 = quantile(sample, 0.90)
-		s.median = s.p50
-		s.mode = mode(sample)
-	}
+	s.p10, s.p25, s.p50, s.p75, s.p90 = o.p10, o.p25, o.p50, o.p75, o.p90
+	s.median = o.p50
+	s.mode = o.mode
 	return s
 }
 
