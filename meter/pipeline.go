@@ -196,7 +196,9 @@ type workerOut struct {
 
 // Run meters the inputs. Files are read in order; a live source (at most
 // one, and then alone) runs until ctx is cancelled or the interface fails.
-// out is called from one goroutine, in order of packet time.
+// out is called from one goroutine, in order of packet time; the event
+// and its record's slices are recycled once it returns, so out copies
+// what it keeps.
 func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Summary, error) {
 	start := time.Now()
 	if opt.Workers < 1 {
@@ -733,10 +735,12 @@ func (a *alertedSet) set(id uint64, on bool) {
 	}
 }
 
-// valuePool recycles events' feature slices: one per expired flow would
-// otherwise be the pipeline's largest allocation. Run returns them after
-// the output function is done with the event.
-var valuePool sync.Pool
+// eventPool recycles events with their feature and metadata slices: one
+// event per expired flow, with its 288 values and 19 strings, would
+// otherwise be the pipeline's largest allocation (a flood expires a
+// million flows). Run returns each event once the output function is
+// done with it.
+var eventPool sync.Pool
 
 // resize returns s with length n, reusing its array when it is big enough.
 func resize(s []float64, n int) []float64 {
@@ -748,23 +752,29 @@ func resize(s []float64, n int) []float64 {
 
 // takeEvent makes an event of the record of an expired flow or of a
 // snapshot, taking the record's value and metadata slices rather than
-// copying them (see features.EmitFunc): the extractor gets fresh ones.
+// copying them (see features.EmitFunc): the extractor gets the slices the
+// recycled event held, or fresh ones.
 func takeEvent(kind EventKind, rec *features.Record, at int64) *Event {
-	ev := &Event{Kind: kind, Time: at, Record: *rec}
-	vals, _ := valuePool.Get().(*[]float64)
-	if vals == nil || cap(*vals) < len(rec.Values) {
-		vals = new([]float64)
-		*vals = make([]float64, len(rec.Values))
+	ev, _ := eventPool.Get().(*Event)
+	if ev == nil {
+		ev = new(Event)
 	}
-	rec.Values = (*vals)[:len(rec.Values)]
-	rec.Meta = make([]string, len(rec.Meta))
+	vals, meta := ev.Record.Values, ev.Record.Meta
+	*ev = Event{Kind: kind, Time: at, Record: *rec}
+	if cap(vals) < len(rec.Values) {
+		vals = make([]float64, len(rec.Values))
+	}
+	if cap(meta) < len(rec.Meta) {
+		meta = make([]string, len(rec.Meta))
+	}
+	rec.Values, rec.Meta = vals[:len(rec.Values)], meta[:len(rec.Meta)]
 	return ev
 }
 
+// releaseEvent recycles ev; nothing may use it, or its record's slices,
+// after.
 func releaseEvent(ev *Event) {
-	v := ev.Record.Values
-	ev.Record.Values = nil
-	valuePool.Put(&v)
+	eventPool.Put(ev)
 }
 
 // snapshots appends a snapshot of each active flow that has lasted at
