@@ -626,7 +626,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 		credits <- struct{}{}
 		outs <- workerOut{worker: w, events: evs, key: &k, epoch: epoch}
 	}
-	rs := &rescorer{opt: opt, scoredAt: map[uint64]uint64{}, alerted: alerted, piece: piece}
+	rs := &rescorer{opt: opt, alerted: alerted, piece: piece}
 	// A flush expires every flow at one instant, in merge order (see
 	// flow.Table.Flush): hand it over in pieces, each with a mark just past
 	// its last flow, so the merger can pass them on and memory holds a
@@ -634,7 +634,6 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 	var flushing bool
 	var flushEpoch uint32
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
-		delete(rs.scoredAt, rec.FlowID)
 		pending = append(pending, takeEvent(FlowEnd, rec, rec.Expired))
 		if flushing && len(pending) >= flushPiece {
 			piece(pending, flushEpoch)
@@ -695,14 +694,18 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 // rescorer chooses the active flows a worker snapshots for re-scoring.
 type rescorer struct {
 	opt Options
-	// scoredAt is each active flow's packet count when last snapshot, so
-	// a flow that did not grow is not scored again.
-	scoredAt map[uint64]uint64
-	alerted  *alertedSet
+	// scored is, by table slot, the flow last snapshot there and its
+	// packet count then, so a flow that did not grow is not scored again.
+	// A slot's next flow has another id. (A slice rather than a map by id:
+	// a flood holds a million flows, all looked up at every tick.)
+	scored  []scoredMark
+	alerted *alertedSet
 	// piece hands a piece of snapshots over with a mark just past it.
 	piece func(evs []*Event, epoch uint32)
 	due   []dueFlow
 }
+
+type scoredMark struct{ id, packets uint64 }
 
 // dueFlow is an active flow due for a snapshot at a tick.
 type dueFlow struct {
@@ -788,10 +791,14 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, epoch uint32, evs
 	rs.due = rs.due[:0]
 	rs.alerted.mu.Lock()
 	e.ActiveFlows(func(slot int32, id uint64, first int64, packets uint64) {
-		if at-first < iv || rs.scoredAt[id] == packets || rs.alerted.m[id] {
+		if int(slot) >= len(rs.scored) {
+			rs.scored = append(rs.scored, make([]scoredMark, int(slot)+1-len(rs.scored))...)
+		}
+		m := &rs.scored[slot]
+		if at-first < iv || *m == (scoredMark{id, packets}) || rs.alerted.m[id] {
 			return
 		}
-		rs.scoredAt[id] = packets
+		*m = scoredMark{id, packets}
 		rs.due = append(rs.due, dueFlow{slot, id, first})
 	})
 	// Not held while handing pieces over: the post-merge stage takes it
