@@ -287,10 +287,18 @@ func (p *samplePool) put(s []sample) {
 		return
 	}
 	k := classOf(cap(s))
-	if k < len(p.free) && cap(s) == minSampleCap<<k {
+	if k < len(p.free) && cap(s) == minSampleCap<<k && len(p.free[k])*cap(s) < poolSamplesPerClass {
 		p.free[k] = append(p.free[k], s[:0])
 	}
 }
+
+// poolSamplesPerClass bounds the samples each size class keeps for reuse
+// (16 bytes each: 4 MiB a class). Flows end and begin at about the same
+// rate, so a short free list serves them; without a bound, the end of a
+// million-flow flood, or its expiry by the idle timeout, would keep every
+// buffer (and a list of them) alive until the process exits, and the
+// collector could not reclaim them while the rest of the flush goes on.
+const poolSamplesPerClass = 1 << 18
 
 // FlowID is the stable id of the active flow in slot.
 func (e *Extractor) FlowID(slot int32) uint64 { return e.table.Flow(slot).StableID() }
