@@ -73,6 +73,23 @@ func (d *Decoder) Decode(data []byte, wireLen int, ts int64, lt layers.LinkType,
 // pair rather than the 5-tuple keeps every fragment of a datagram, ports or
 // not, on the same shard as its flow.
 func (d *Decoder) ShardHash(data []byte, lt layers.LinkType) uint64 {
+	// Untagged Ethernet carrying IP, nearly every frame on most links,
+	// has its addresses at fixed offsets; the reader hashes every packet
+	// before a worker decodes it, so it skips the layer decoders here.
+	// network would return the same for such a frame.
+	if lt == layers.LinkTypeEthernet && len(data) >= 14 {
+		switch binary.BigEndian.Uint16(data[12:14]) {
+		case 0x0800:
+			return addrPairHash(data[14:], 4)
+		case 0x86dd:
+			return addrPairHash(data[14:], 6)
+		}
+	}
+	return d.shardHashDecoded(data, lt)
+}
+
+// shardHashDecoded is ShardHash through the layer decoders.
+func (d *Decoder) shardHashDecoded(data []byte, lt layers.LinkType) uint64 {
 	var p Packet
 	l3, v, r := d.network(data, lt, &p)
 	if r != OK || len(l3) == 0 {
@@ -81,6 +98,12 @@ func (d *Decoder) ShardHash(data []byte, lt layers.LinkType) uint64 {
 	if v == 0 {
 		v = l3[0] >> 4
 	}
+	return addrPairHash(l3, v)
+}
+
+// addrPairHash hashes the address pair of IP version v's header l3, or
+// returns 0 when l3 is too short to hold one.
+func addrPairHash(l3 []byte, v byte) uint64 {
 	var a, b []byte
 	switch {
 	case v == 4 && len(l3) >= 20:
