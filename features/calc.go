@@ -38,7 +38,8 @@ type calc struct {
 	walk      walk       // bulk transfers and subflows
 	active    moments
 	idle      moments
-	act       int64 // the activity timeout, ns
+	act       int64     // the activity timeout, ns
+	noTail    tailStats // stays zero: the tail of a flow that has none
 	app       appmeta.Meta
 	appNums   []float64
 	appStrs   []string
@@ -128,9 +129,9 @@ func (c *calc) prepare(rec *Record, a *Accumulator) {
 		}
 	}
 	k := c.kept(a)
-	var tail tailStats
-	if a.tail != nil {
-		tail = *a.tail
+	tail := a.tail
+	if tail == nil {
+		tail = &c.noTail
 	}
 	var size [3]moments
 	for d := 1; d < 3; d++ {

@@ -67,7 +67,6 @@ type Extractor struct {
 	source string
 	last   int64
 	cnt    Counters
-	act    int64
 	// lastSlot is the slot of the flow the latest packet joined, -1 if none.
 	lastSlot int32
 }
@@ -75,8 +74,8 @@ type Extractor struct {
 // NewExtractor returns a meter for schema whose expired flows go to emit.
 // Flow IDs start at firstID and step by idStep (for sharding).
 func NewExtractor(schema *Schema, fc flow.Config, emit EmitFunc, firstID, idStep uint64) *Extractor {
-	e := &Extractor{schema: schema, dec: decode.NewDecoder(), emit: emit, act: schema.Config.ActivityTimeoutNS}
-	e.calc.act = e.act
+	e := &Extractor{schema: schema, dec: decode.NewDecoder(), emit: emit}
+	e.calc.act = schema.Config.ActivityTimeoutNS
 	e.pool.max = schema.Config.MaxSamples
 	e.rec.Values = make([]float64, len(schema.Features))
 	e.rec.Meta = make([]string, len(schema.Meta))
@@ -120,7 +119,7 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 	if len(a.samples) == cap(a.samples) && len(a.samples) < e.pool.max {
 		a.samples = e.pool.grow(a.samples)
 	}
-	a.add(p, dir, e.pool.max, e.act, p.L4HeaderLen)
+	a.add(p, dir, e.pool.max, e.calc.act, p.L4HeaderLen)
 	a.app.observe(int(dir), p)
 	e.lastSlot = slot
 }
