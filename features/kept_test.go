@@ -4,8 +4,6 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/flowclass/flowclass/capture"
-	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/internal/testdata"
 )
 
@@ -21,38 +19,19 @@ func TestSnapshotsLeaveRecordsUnchanged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	type row struct {
-		vals []float64
-		meta []string
-	}
-	run := func(path string, snapshot bool) (map[uint64]row, int) {
-		out := map[uint64]row{}
-		e := NewExtractor(schema, flow.Config{}, func(r *Record) {
-			out[r.FlowID] = row{slices.Clone(r.Values), slices.Clone(r.Meta)}
-		}, 1, 1)
-		f, err := capture.OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		var rec capture.Record
-		snaps := 0
-		for i := 0; f.Next(&rec) == nil; i++ {
-			e.Packet(&rec)
-			if slot, n, ok := e.LastFlow(); snapshot && ok && i%3 == 0 && n > 4 {
+	snapshotEveryThird := func(n *int) func(e *Extractor, i int) {
+		return func(e *Extractor, i int) {
+			if slot, packets, ok := e.LastFlow(); ok && i%3 == 0 && packets > 4 {
 				e.SnapshotFlow(slot)
-				snaps++
+				*n++
 			}
 		}
-		e.Flush(flow.EndOfInput)
-		return out, snaps
 	}
 	compared, snaps := 0, 0
 	for _, rel := range files {
 		path := testdata.Capture(t, rel)
-		plain, _ := run(path, false)
-		snapped, n := run(path, true)
-		snaps += n
+		plain := meterCapture(t, schema, path, nil)
+		snapped := meterCapture(t, schema, path, snapshotEveryThird(&snaps))
 		if len(plain) != len(snapped) {
 			t.Fatalf("%s: %d flows plainly, %d with snapshots", rel, len(plain), len(snapped))
 		}

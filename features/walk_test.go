@@ -3,8 +3,6 @@ package features
 import (
 	"testing"
 
-	"github.com/flowclass/flowclass/capture"
-	"github.com/flowclass/flowclass/flow"
 	"github.com/flowclass/flowclass/internal/testdata"
 )
 
@@ -19,32 +17,19 @@ func TestWalkIndependentOfKeptPrefix(t *testing.T) {
 		"benign/iotlab_schlage-lock-01.pcap", "malicious/doup_slowloris-distributed.pcap",
 		"malicious/slips_cc-capture-1.pcap", "mixed/elcab_cerber-infection-mixed.pcap"}
 	walkFamilies := map[string]bool{"bulk": true, "activity": true, "subflow": true}
-	records := func(keep int, path string) (*Schema, map[uint64][]float64) {
+	schemaKeeping := func(keep int) *Schema {
 		schema, err := NewSchema(Config{MaxSamples: keep})
 		if err != nil {
 			t.Fatal(err)
 		}
-		out := map[uint64][]float64{}
-		e := NewExtractor(schema, flow.Config{}, func(r *Record) {
-			out[r.FlowID] = append([]float64(nil), r.Values...)
-		}, 1, 1)
-		f, err := capture.OpenFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer f.Close()
-		var rec capture.Record
-		for f.Next(&rec) == nil {
-			e.Packet(&rec)
-		}
-		e.Flush(flow.EndOfInput)
-		return schema, out
+		return schema
 	}
+	schema, schema3 := schemaKeeping(DefaultMaxSamples), schemaKeeping(3)
 	var compared, past, bulks, idles, subflows int
 	for _, rel := range files {
 		path := testdata.Capture(t, rel)
-		schema, all := records(DefaultMaxSamples, path)
-		_, few := records(3, path)
+		all := meterCapture(t, schema, path, nil)
+		few := meterCapture(t, schema3, path, nil)
 		if len(all) != len(few) {
 			t.Fatalf("%s: %d flows keeping all packets, %d keeping 3", rel, len(all), len(few))
 		}
@@ -58,11 +43,12 @@ func TestWalkIndependentOfKeptPrefix(t *testing.T) {
 			t.Fatalf("%d walk features, want 19 (bulk 6, activity 8, subflow 5): update the test with the catalogue", len(cols))
 		}
 		packets := schema.Index("bidirectional_packets")
-		for id, want := range all {
-			got, ok := few[id]
+		for id, kept := range all {
+			kept3, ok := few[id]
 			if !ok {
 				t.Fatalf("%s: flow %d missing when keeping 3 packets", rel, id)
 			}
+			want, got := kept.vals, kept3.vals
 			for _, i := range cols {
 				if got[i] != want[i] {
 					t.Errorf("%s flow %d: %s = %v keeping 3 packets, %v keeping all", rel, id, schema.Features[i].Name, got[i], want[i])
