@@ -32,13 +32,14 @@ type packetReader interface {
 type File struct {
 	path  string
 	f     *os.File
-	r     packetReader
+	pcap  *pcapReader  // classic pcap
+	r     packetReader // pcapng
 	ng    *pcapgo.NgReader
 	link  layers.LinkType   // pcap: the file's link type
 	links []layers.LinkType // pcapng: per interface, filled lazily
 	size  int64
 	cr    *countingReader
-	br    *bufio.Reader // the readers parse from this; see Offset
+	br    *bufio.Reader // pcapng parses from this; see Offset
 	stats Stats
 	done  bool
 }
@@ -61,15 +62,15 @@ const (
 	magicPcapngBlock = 0x0a0d0d0a
 )
 
-// readBufferSize is the read buffer for files of a MiB or more. The
-// readers below parse straight out of it (pcapgo reuses a *bufio.Reader it
-// is given instead of stacking its own 4 KiB one), so each byte is copied
-// twice: by read(2) into this buffer, and into the packet buffer. Sizes
-// from 128 KiB to 4 MiB read the 1M-packet benchmark equally fast; 64 KiB
-// pays for more system calls. Mapping the file instead was never faster
-// (up to 3-4 times slower, depending on how the page cache holds the
-// file) and would turn a file truncated under us into SIGBUS; a goroutine
-// reading ahead cost more CPU than it saved. See readpath_linux_test.go.
+// readBufferSize is the read buffer for files of a MiB or more. Classic
+// pcap records are parsed in place out of it (see pcapReader); pcapgo's
+// pcapng reader reuses a *bufio.Reader it is given instead of stacking its
+// own 4 KiB one, and copies each block out of it. Sizes from 128 KiB to
+// 4 MiB read the 1M-packet benchmark equally fast; 64 KiB pays for more
+// system calls. Mapping the file instead was never faster (up to 3-4
+// times slower, depending on how the page cache holds the file) and would
+// turn a file truncated under us into SIGBUS; a goroutine reading ahead
+// cost more CPU than it saved. See readpath_linux_test.go.
 const readBufferSize = 1 << 20
 
 // minReadBuffer is bufio's default size: pcapgo wraps a smaller reader in a
@@ -93,8 +94,7 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("open capture %s: is a directory", path)
 	}
 	cr := &countingReader{r: f}
-	// The head is read before the buffer exists so that a pcap header can
-	// be amended (normalisePcapVersion) beneath the buffer, not on top of it.
+	// The head tells the formats apart before either reader exists.
 	var head [24]byte
 	n, err := io.ReadFull(cr, head[:])
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
@@ -113,20 +113,19 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("capture %s: %w (starts with %x)", path, ErrNotCapture, head[:4])
 	}
 	if isPcap {
-		if warn := normalisePcapVersion(head[:n], le == magicPcapMicro || le == magicPcapNano); warn != "" {
-			c.warn(warn)
-		}
-	}
-	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head[:n]), cr), bufferSizeFor(st))
-	if isPcap {
-		r, err := pcapgo.NewReader(c.br)
+		p, err := newPcapReader(head[:n], cr, bufferSizeFor(st))
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("capture %s: pcap: %s", path, describeReadErr(err))
 		}
-		c.r, c.link = r, r.LinkType()
+		if minor := p.u16(head[6:]); minor != 4 {
+			// Some writers put 0 or 1 there; libpcap and tshark read them.
+			c.warn(fmt.Sprintf("pcap version 2.%d read as 2.4", minor))
+		}
+		c.pcap, c.link = p, p.link
 		return c, nil
 	}
+	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head[:n]), cr), bufferSizeFor(st))
 	ng, err := pcapgo.NewNgReader(c.br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
 	if err != nil {
 		f.Close()
@@ -144,26 +143,6 @@ func bufferSizeFor(st os.FileInfo) int {
 		return max(int(st.Size()), minReadBuffer)
 	}
 	return readBufferSize
-}
-
-// normalisePcapVersion lets through pcap files whose minor version is not
-// 4 (some writers put 0 or 1 there; libpcap and tshark read them), which
-// pcapgo would refuse, by presenting version 2.4 to it: it rewrites head,
-// the file's first bytes, in place, and says what it did.
-func normalisePcapVersion(head []byte, little bool) string {
-	if len(head) < 24 {
-		return ""
-	}
-	var order binary.ByteOrder = binary.BigEndian
-	if little {
-		order = binary.LittleEndian
-	}
-	major, minor := order.Uint16(head[4:6]), order.Uint16(head[6:8])
-	if major != 2 || minor == 4 {
-		return ""
-	}
-	order.PutUint16(head[6:8], 4)
-	return fmt.Sprintf("pcap version 2.%d read as 2.4", minor)
 }
 
 func (c *File) warn(kind string) {
@@ -186,18 +165,18 @@ func (c *File) Next(r *Record) error {
 	if c.done {
 		return io.EOF
 	}
+	if c.pcap != nil {
+		if err := c.pcap.next(r); err != nil {
+			return c.end(err)
+		}
+		c.stats.Packets++
+		r.Source = c.path
+		r.LinkType = c.link
+		return nil
+	}
 	data, ci, err := c.r.ZeroCopyReadPacketData()
 	if err != nil {
-		c.done = true
-		switch {
-		case errors.Is(err, io.EOF):
-			return io.EOF
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			c.stats.Truncated = true
-			return fmt.Errorf("capture %s: %w after %d packets (the file ends inside a record)", c.path, ErrTruncated, c.stats.Packets)
-		default:
-			return fmt.Errorf("capture %s: record %d: %w", c.path, c.stats.Packets+1, err)
-		}
+		return c.end(err)
 	}
 	c.stats.Packets++
 	r.Data = data
@@ -214,6 +193,20 @@ func (c *File) Next(r *Record) error {
 		r.LinkType = c.linkOf(ci.InterfaceIndex)
 	}
 	return nil
+}
+
+// end ends the reading with err, saying where.
+func (c *File) end(err error) error {
+	c.done = true
+	switch {
+	case errors.Is(err, io.EOF):
+		return io.EOF
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		c.stats.Truncated = true
+		return fmt.Errorf("capture %s: %w after %d packets (the file ends inside a record)", c.path, ErrTruncated, c.stats.Packets)
+	default:
+		return fmt.Errorf("capture %s: record %d: %w", c.path, c.stats.Packets+1, err)
+	}
 }
 
 func (c *File) linkOf(idx int) layers.LinkType {
@@ -234,6 +227,9 @@ func (c *File) linkOf(idx int) layers.LinkType {
 func (c *File) Size() int64 { return c.size }
 func (c *File) Offset() int64 {
 	// Bytes read from the file less those still waiting in the buffer.
+	if c.pcap != nil {
+		return c.cr.n - int64(c.pcap.buffered())
+	}
 	return c.cr.n - int64(c.br.Buffered())
 }
 
