@@ -2,7 +2,7 @@
 # One reproducible speed and memory run: generates the benchmark captures
 # deterministically, then times, on the same files in the same run, several
 # interleaved rounds each (median reported): the bare pcapgo read loop (the reference
-# limit), decode only, our extraction to CSV, classify end to end with 1 and
+# limit), our own read loop, decode only, our extraction to CSV, classify end to end with 1 and
 # 2 workers, and the peers Debian packages: tshark, argus + ra, tcpdump.
 # Prints a Markdown table (packets/s, MB/s, peak RSS, ratio to the bare
 # loop) and writes it to bench-out/results.md.
@@ -69,7 +69,8 @@ for n in $sizes; do
   }
   labels=() cmds=()
   add() { labels+=("$1"); cmds+=("$2"); }
-  add "bare pcapgo zero-copy read loop" "'$out/bench' read '$cap'"
+  add "bare pcapgo zero-copy read loop" "'$out/bench' pcapgo '$cap'"
+  add "flowclass read loop (pcap parsed in place)" "'$out/bench' read '$cap'"
   add "read + decode" "'$out/bench' decode '$cap'"
   add "flowclass extraction to CSV (1 core)" "'$out/bench' extract '$cap'"
   add "flowclass classify -r, 1 worker" "'$out/classify' -q -w 1 -r '$cap' -o /dev/null"
