@@ -100,6 +100,12 @@ func (s *State) Init(isTCP bool, clientPort, serverPort uint16) {
 // first payload byte (ignored for UDP). payload is not retained: what must
 // outlive the call is copied.
 func (s *State) Observe(dir int, isTCP bool, seq uint32, payload []byte) {
+	s.ObserveWith(nil, dir, isTCP, seq, payload)
+}
+
+// ObserveWith is Observe taking the flow's detail, when it first needs
+// one, from pool (nil: allocate it).
+func (s *State) ObserveWith(pool *Pool, dir int, isTCP bool, seq uint32, payload []byte) {
 	if dir&^1 != 0 || s.flags&doneFlag(dir) != 0 {
 		return
 	}
@@ -114,7 +120,7 @@ func (s *State) Observe(dir int, isTCP bool, seq uint32, payload []byte) {
 		return
 	}
 	if !isTCP {
-		s.observeUDP(payload)
+		s.observeUDP(pool, payload)
 		return
 	}
 	var ds *dirState
@@ -128,7 +134,7 @@ func (s *State) Observe(dir int, isTCP bool, seq uint32, payload []byte) {
 			return
 		}
 		if s.d == nil {
-			s.d = &detail{}
+			s.d = pool.get()
 		}
 		ds = &s.d.dir[dir]
 		ds.kind, ds.tentative = k, tentative
@@ -342,13 +348,13 @@ func (s *State) parseTLS(p []byte) status {
 
 // observeUDP handles DNS, the only UDP protocol parsed: each datagram is one
 // message, so no buffering.
-func (s *State) observeUDP(p []byte) {
+func (s *State) observeUDP(pool *Pool, p []byte) {
 	if s.flags&flagPorts == 0 || !isDNSPort(s.cport) && !isDNSPort(s.sport) {
 		s.flags |= flagDone0 | flagDone1
 		return
 	}
 	if s.d == nil {
-		s.d = &detail{}
+		s.d = pool.get()
 	}
 	d := s.d
 	s.recordDNS(p)

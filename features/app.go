@@ -20,9 +20,9 @@ func (a *appState) init(p *decode.Packet, fwd bool) {
 	a.s.Init(p.Proto == 6, client, server)
 }
 
-func (a *appState) observe(dir int, p *decode.Packet) {
+func (a *appState) observe(pool *appmeta.Pool, dir int, p *decode.Packet) {
 	if len(p.Payload) > 0 && (p.Proto == 6 || p.Proto == 17) {
-		a.s.Observe(dir, p.Proto == 6, p.Seq, p.Payload)
+		a.s.ObserveWith(pool, dir, p.Proto == 6, p.Seq, p.Payload)
 	}
 }
 

@@ -1,6 +1,7 @@
 package features
 
 import (
+	"github.com/flowclass/flowclass/appmeta"
 	"github.com/flowclass/flowclass/capture"
 	"github.com/flowclass/flowclass/decode"
 	"github.com/flowclass/flowclass/flow"
@@ -60,6 +61,7 @@ type Extractor struct {
 	table  *flow.Table
 	accs   [][]Accumulator // chunks of accChunk, indexed by flow slot
 	pool   samplePool
+	apps   appmeta.Pool // parser details of ended flows
 	emit   EmitFunc
 	rec    Record
 	calc   calc
@@ -120,7 +122,7 @@ func (e *Extractor) PacketAt(data []byte, wireLen int, ts int64, r *capture.Reco
 		a.samples = e.pool.grow(a.samples)
 	}
 	a.add(p, dir, e.pool.max, e.calc.act, p.L4HeaderLen)
-	a.app.observe(int(dir), p)
+	a.app.observe(&e.apps, int(dir), p)
 	e.lastSlot = slot
 }
 
@@ -206,6 +208,7 @@ func (e *Extractor) expired(slot int32, f *flow.Flow, reason flow.Reason, at int
 	a := e.acc(slot)
 	e.pool.put(a.samples)
 	a.samples = nil
+	a.app.s.Release(&e.apps)
 }
 
 func (e *Extractor) fill(slot int32, f *flow.Flow, reason flow.Reason, at int64) {
