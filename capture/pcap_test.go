@@ -172,3 +172,32 @@ func TestPcapReaderMatchesPcapgoOnRealCaptures(t *testing.T) {
 	}
 	t.Logf("%d files, %d records agree with pcapgo", files, records)
 }
+
+// FuzzPcapMatchesPcapgo reads arbitrary bytes after a classic pcap header
+// with pcapReader and with pcapgo: they must agree record for record, and
+// in how the reading ends, but for a header with no data after it.
+func FuzzPcapMatchesPcapgo(f *testing.F) {
+	for _, order := range []binary.AppendByteOrder{binary.LittleEndian, binary.BigEndian} {
+		for _, nano := range []bool{false, true} {
+			f.Add(handPcap(order, nano, 4, handPackets(3)))
+		}
+	}
+	for _, head := range testdata.CaptureHeads(f, 4096) {
+		if len(head) >= 24 && (binary.LittleEndian.Uint32(head) == magicPcapMicro || binary.LittleEndian.Uint32(head) == magicPcapNano) {
+			f.Add(head)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 24 {
+			return
+		}
+		switch binary.LittleEndian.Uint32(data) {
+		case magicPcapMicro, magicPcapNano, 0xd4c3b2a1, 0x4d3cb2a1:
+		default:
+			return
+		}
+		for _, size := range []int{16, 4096} {
+			comparePcapgo(t, "fuzz", data, size)
+		}
+	})
+}
