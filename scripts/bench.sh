@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # One reproducible speed and memory run: generates the benchmark captures
 # deterministically, then times, on the same files in the same run, several
-# interleaved rounds each (median reported): the bare pcapgo read loop (the reference
-# limit), our own read loop, decode only, our extraction to CSV, classify end to end with 1 and
-# 2 workers, and the peers Debian packages: tshark, argus + ra, tcpdump.
+# interleaved rounds each (median reported): the bare pcapgo read loop (the
+# reference limit), our own read loop, decode only, our extraction to CSV (1
+# core and 2 workers), classify end to end with 1 and 2 workers, and the
+# peers Debian packages: tshark, argus + ra, tcpdump.
 # Prints a Markdown table (packets/s, MB/s, peak RSS, ratio to the bare
 # loop) and writes it to bench-out/results.md.
 #
@@ -73,6 +74,7 @@ for n in $sizes; do
   add "flowclass read loop (pcap parsed in place)" "'$out/bench' read '$cap'"
   add "read + decode" "'$out/bench' decode '$cap'"
   add "flowclass extraction to CSV (1 core)" "'$out/bench' extract '$cap'"
+  add "flowclass extraction to CSV, 2 workers" "'$out/bench' extract2 '$cap'"
   add "flowclass classify -r, 1 worker" "'$out/classify' -q -w 1 -r '$cap' -o /dev/null"
   add "flowclass classify -r, 2 workers" "'$out/classify' -q -w 2 -r '$cap' -o /dev/null"
   command -v tcpdump >/dev/null && add "tcpdump -r F -w /dev/null" "tcpdump -r '$cap' -w /dev/null"
