@@ -12,8 +12,11 @@ import (
 )
 
 // The benchmarks here keep the measurements behind OpenFile's choice of
-// feed for pcapgo: what reads the file into the buffer pcapgo parses. Each
-// runs the bare zero-copy loop on the 1M-packet capture through one feed:
+// feed: what reads the file into the buffer the records are parsed from.
+// Each runs pcapgo's bare zero-copy loop on the 1M-packet capture through
+// one feed (since November 2026 OpenFile parses classic pcap in place,
+// pcapReader, out of the same kind of buffer read(2) fills; pcapng still
+// goes through pcapgo and a bufio.Reader):
 //
 //	read/SIZE     read(2) into a bufio.Reader of SIZE (what OpenFile does)
 //	mmap/...      the file mapped, copied from the mapping into a 64 KiB
@@ -28,6 +31,11 @@ import (
 // 143-152, on a file fresh in the page cache; on the same bytes held in the
 // page cache since they were written hours before, read 163-190 and mmap
 // 590-740. Compare feeds within one run: the machine is shared and noisy.
+// This VM is a paravirtualised guest where system calls and page faults
+// cost several times what they cost on bare metal: read(2) calls of 16 to
+// 64 KiB instead of 1 MiB made the whole extraction 5-30% slower, and a
+// mapping pays a fault for each run of pages it touches.
+//
 // mapReader serves a mapped file.
 type mapReader struct {
 	data []byte
