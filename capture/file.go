@@ -9,7 +9,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -21,20 +20,14 @@ var ErrTruncated = errors.New("capture is truncated")
 // ErrNotCapture reports a file that is neither pcap nor pcapng.
 var ErrNotCapture = errors.New("not a pcap or pcapng file")
 
-// packetReader is what pcapgo's pcap and pcapng readers have in common.
-type packetReader interface {
-	ZeroCopyReadPacketData() ([]byte, gopacket.CaptureInfo, error)
-}
-
-// File reads a pcap or pcapng file (any of the four pcap magic numbers,
-// pcapng with several interfaces and link types) through pcapgo's
-// zero-copy path.
+// File reads a pcap or pcapng file: classic pcap (any of the four magic
+// numbers) with its own in-place parser, pcapng (several interfaces and
+// link types) through pcapgo's zero-copy path.
 type File struct {
 	path  string
 	f     *os.File
-	pcap  *pcapReader  // classic pcap
-	r     packetReader // pcapng
-	ng    *pcapgo.NgReader
+	pcap  *pcapReader      // classic pcap
+	ng    *pcapgo.NgReader // or pcapng
 	link  layers.LinkType   // pcap: the file's link type
 	links []layers.LinkType // pcapng: per interface, filled lazily
 	size  int64
@@ -131,7 +124,7 @@ func OpenFile(path string) (*File, error) {
 		f.Close()
 		return nil, fmt.Errorf("capture %s: pcapng: %s", path, describeReadErr(err))
 	}
-	c.r, c.ng = ng, ng
+	c.ng = ng
 	return c, nil
 }
 
@@ -174,7 +167,7 @@ func (c *File) Next(r *Record) error {
 		r.LinkType = c.link
 		return nil
 	}
-	data, ci, err := c.r.ZeroCopyReadPacketData()
+	data, ci, err := c.ng.ZeroCopyReadPacketData()
 	if err != nil {
 		return c.end(err)
 	}
@@ -188,10 +181,7 @@ func (c *File) Next(r *Record) error {
 		r.Length = len(data)
 	}
 	r.Source = c.path
-	r.LinkType = c.link
-	if c.ng != nil {
-		r.LinkType = c.linkOf(ci.InterfaceIndex)
-	}
+	r.LinkType = c.linkOf(ci.InterfaceIndex)
 	return nil
 }
 
