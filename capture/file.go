@@ -26,8 +26,8 @@ var ErrNotCapture = errors.New("not a pcap or pcapng file")
 type File struct {
 	path  string
 	f     *os.File
-	pcap  *pcapReader      // classic pcap
-	ng    *pcapgo.NgReader // or pcapng
+	pcap  *pcapReader       // classic pcap
+	ng    *pcapgo.NgReader  // or pcapng
 	link  layers.LinkType   // pcap: the file's link type
 	links []layers.LinkType // pcapng: per interface, filled lazily
 	size  int64
