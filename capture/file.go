@@ -71,9 +71,13 @@ const readBufferSize = 1 << 20
 const minReadBuffer = 4096
 
 // OpenFile opens a pcap or pcapng file, telling them apart by magic number.
-// Any readable path works, regular file or not (a FIFO, /dev/stdin).
+// Any readable path works, regular file or not (a FIFO, /dev/stdin); "-"
+// is standard input, as for tcpdump -r (tcpdump -w - | classify -r -).
 func OpenFile(path string) (*File, error) {
-	f, err := os.Open(path)
+	f, err := os.Stdin, error(nil)
+	if path != "-" {
+		f, err = os.Open(path)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("open capture: %w", err)
 	}

@@ -4,8 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"testing"
@@ -148,5 +150,40 @@ func TestOutputEqualityAcrossRecordings(t *testing.T) {
 			}
 		}
 		t.Fatalf("--workers 1 and 3: %d and %d lines", len(la), len(lb))
+	}
+}
+
+// TestReadStandardInput: -r - reads the capture from standard input (a
+// pipe, as from tcpdump -w -) and gives the flows, scores and alerts that
+// reading the file gives.
+func TestReadStandardInput(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "synth.pcap")
+	genCapture(t, pcap, 20_000, true)
+	fromFile := filepath.Join(dir, "file.csv")
+	want := runClassify(t, "-r", pcap, "-o", fromFile, "--no-progress")
+	if want.code != 0 {
+		t.Fatalf("-r FILE: exit %d; stderr:\n%s", want.code, want.stderr)
+	}
+	in, err := os.Open(pcap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	fromStdin := filepath.Join(dir, "stdin.csv")
+	cmd := exec.Command(classifyBin(t), "-r", "-", "-o", fromStdin, "--no-progress")
+	cmd.Stdin = struct{ io.Reader }{in} // a pipe, not the file itself
+	got := runCmd(t, cmd)
+	if got.code != 0 {
+		t.Fatalf("-r -: exit %d; stderr:\n%s", got.code, got.stderr)
+	}
+	a, b := readFlowsCSV(t, fromFile), readFlowsCSV(t, fromStdin)
+	if len(a) < 100 || len(a) != len(b) {
+		t.Fatalf("-r FILE wrote %d flows, -r - %d", len(a), len(b))
+	}
+	wa, _ := os.ReadFile(fromFile)
+	wb, _ := os.ReadFile(fromStdin)
+	if !bytes.Equal(wa, wb) || got.stdout != want.stdout {
+		t.Errorf("-r - and -r FILE differ (CSV equal: %v, alerts equal: %v)", bytes.Equal(wa, wb), got.stdout == want.stdout)
 	}
 }
