@@ -233,6 +233,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 	ins := make([]chan *batch, opt.Workers)
 	free := make(chan *batch, opt.Workers*8)
 	outs := make(chan workerOut, opt.Workers*4)
+	events := &eventPool{}
 	var wg sync.WaitGroup
 	for w := 0; w < opt.Workers; w++ {
 		ins[w] = make(chan *batch, 4)
@@ -240,7 +241,7 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 		go func(w int) {
 			defer wg.Done()
 			defer guard(opt.OnPanic)
-			runWorker(w, opt, fc, opt.NewScorer != nil, alerted[w], ins[w], free, outs)
+			runWorker(w, opt, fc, opt.NewScorer != nil, events, alerted[w], ins[w], free, outs)
 		}(w)
 	}
 	var flows, alerts atomic.Uint64
@@ -265,12 +266,12 @@ func Run(ctx context.Context, inputs []Input, opt Options, out func(*Event)) (Su
 					alerts.Add(1)
 				}
 				out(ev)
-				releaseEvent(ev)
+				events.release(ev)
 			}
 		}
 	}()
 	var passed []*Event
-	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, emit: func(ev *Event) { passed = append(passed, ev) }}
+	post := &postStage{opt: opt, scorers: scorers, alerted: alerted, events: events, emit: func(ev *Event) { passed = append(passed, ev) }}
 	if opt.NewScorer == nil {
 		post.scorers = nil
 	}
@@ -615,7 +616,7 @@ func (r *reader) liveTicks(done chan struct{}) {
 	}
 }
 
-func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alertedSet, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
+func runWorker(w int, opt Options, fc flow.Config, scoring bool, events *eventPool, alerted *alertedSet, in <-chan *batch, free chan<- *batch, outs chan<- workerOut) {
 	var pending []*Event
 	credits := make(chan struct{}, flushCredits)
 	piece := func(evs []*Event, epoch uint32) {
@@ -626,7 +627,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 		credits <- struct{}{}
 		outs <- workerOut{worker: w, events: evs, key: &k, epoch: epoch}
 	}
-	rs := &rescorer{opt: opt, alerted: alerted, piece: piece}
+	rs := &rescorer{opt: opt, alerted: alerted, events: events, piece: piece}
 	// A flush expires every flow at one instant, in merge order (see
 	// flow.Table.Flush): hand it over in pieces, each with a mark just past
 	// its last flow, so the merger can pass them on and memory holds a
@@ -634,7 +635,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 	var flushing bool
 	var flushEpoch uint32
 	e := features.NewExtractor(opt.Schema, fc, func(rec *features.Record) {
-		pending = append(pending, takeEvent(FlowEnd, rec, rec.Expired))
+		pending = append(pending, events.take(FlowEnd, rec, rec.Expired))
 		if flushing && len(pending) >= flushPiece {
 			piece(pending, flushEpoch)
 			pending = nil
@@ -651,7 +652,7 @@ func runWorker(w int, opt Options, fc flow.Config, scoring bool, alerted *alerte
 			e.Packet(&rec)
 			if opt.RescorePackets > 0 && scoring {
 				if slot, n, ok := e.LastFlow(); ok && n%opt.RescorePackets == 0 && !alerted.has(e.FlowID(slot)) {
-					pending = append(pending, takeEvent(activeCheck, e.SnapshotFlow(slot), p.ts))
+					pending = append(pending, events.take(activeCheck, e.SnapshotFlow(slot), p.ts))
 				}
 			}
 		}
@@ -700,6 +701,7 @@ type rescorer struct {
 	// a flood holds a million flows, all looked up at every tick.)
 	scored  []scoredMark
 	alerted *alertedSet
+	events  *eventPool
 	// piece hands a piece of snapshots over with a mark just past it.
 	piece func(evs []*Event, epoch uint32)
 	due   []dueFlow
@@ -741,9 +743,9 @@ func (a *alertedSet) set(id uint64, on bool) {
 // eventPool recycles events with their feature and metadata slices: one
 // event per expired flow, with its 288 values and 19 strings, would
 // otherwise be the pipeline's largest allocation (a flood expires a
-// million flows). Run returns each event once the output function is
-// done with it.
-var eventPool sync.Pool
+// million flows). Each Run has its own; it returns each event once the
+// output function is done with it.
+type eventPool struct{ p sync.Pool }
 
 // resize returns s with length n, reusing its array when it is big enough.
 func resize(s []float64, n int) []float64 {
@@ -753,12 +755,12 @@ func resize(s []float64, n int) []float64 {
 	return s[:n]
 }
 
-// takeEvent makes an event of the record of an expired flow or of a
-// snapshot, taking the record's value and metadata slices rather than
-// copying them (see features.EmitFunc): the extractor gets the slices the
-// recycled event held, or fresh ones.
-func takeEvent(kind EventKind, rec *features.Record, at int64) *Event {
-	ev, _ := eventPool.Get().(*Event)
+// take makes an event of the record of an expired flow or of a snapshot,
+// taking the record's value and metadata slices rather than copying them
+// (see features.EmitFunc): the extractor gets the slices the recycled
+// event held, or fresh ones.
+func (ep *eventPool) take(kind EventKind, rec *features.Record, at int64) *Event {
+	ev, _ := ep.p.Get().(*Event)
 	if ev == nil {
 		ev = new(Event)
 	}
@@ -774,10 +776,9 @@ func takeEvent(kind EventKind, rec *features.Record, at int64) *Event {
 	return ev
 }
 
-// releaseEvent recycles ev; nothing may use it, or its record's slices,
-// after.
-func releaseEvent(ev *Event) {
-	eventPool.Put(ev)
+// release recycles ev; nothing may use it, or its record's slices, after.
+func (ep *eventPool) release(ev *Event) {
+	ep.p.Put(ev)
 }
 
 // snapshots appends a snapshot of each active flow that has lasted at
@@ -808,7 +809,7 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, epoch uint32, evs
 		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id))
 	})
 	for i, d := range rs.due {
-		evs = append(evs, takeEvent(tickCheck, e.SnapshotFlow(d.slot), at))
+		evs = append(evs, rs.events.take(tickCheck, e.SnapshotFlow(d.slot), at))
 		if (i+1)%flushPiece == 0 && i+1 < len(rs.due) {
 			rs.piece(evs, epoch)
 			evs = nil
@@ -827,6 +828,7 @@ type postStage struct {
 	opt     Options
 	scorers []Scorer      // nil: no scoring
 	alerted []*alertedSet // by worker
+	events  *eventPool
 	emit    func(*Event)
 	epoch   uint32
 	rows    []float64
@@ -861,7 +863,7 @@ func (p *postStage) process(evs []*Event) error {
 		case !ev.Scored:
 		case ev.Kind.isCheck():
 			if alerted.m[id] || ev.Score < p.opt.Threshold {
-				releaseEvent(ev)
+				p.events.release(ev)
 				continue
 			}
 			alerted.set(id, true)
@@ -873,7 +875,7 @@ func (p *postStage) process(evs []*Event) error {
 			ev.Alert = true
 		}
 		if ev.Kind.isCheck() { // not scored: nothing to say
-			releaseEvent(ev)
+			p.events.release(ev)
 			continue
 		}
 		p.emit(ev)
