@@ -3,6 +3,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -32,6 +33,7 @@ type File struct {
 	links []layers.LinkType // pcapng: per interface, filled lazily
 	size  int64
 	cr    *countingReader
+	gz    *gzip.Reader  // a compressed capture, read through this
 	br    *bufio.Reader // pcapng parses from this; see Offset
 	stats Stats
 	done  bool
@@ -70,7 +72,8 @@ const readBufferSize = 1 << 20
 // buffer of its own, which would add a copy.
 const minReadBuffer = 4096
 
-// OpenFile opens a pcap or pcapng file, telling them apart by magic number.
+// OpenFile opens a pcap or pcapng file, telling them apart by magic number,
+// compressed with gzip or not.
 // Any readable path works, regular file or not (a FIFO, /dev/stdin); "-"
 // is standard input, as for tcpdump -r (tcpdump -w - | classify -r -).
 func OpenFile(path string) (*File, error) {
@@ -91,9 +94,21 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("open capture %s: is a directory", path)
 	}
 	cr := &countingReader{r: f}
+	c := &File{path: path, f: f, size: st.Size(), cr: cr}
 	// The head tells the formats apart before either reader exists.
 	var head [24]byte
-	n, err := io.ReadFull(cr, head[:])
+	var src io.Reader = cr
+	n, err := io.ReadFull(src, head[:])
+	if err == nil && head[0] == 0x1f && head[1] == 0x8b {
+		// gzip, as tshark and pcapgo read it: the capture is inside.
+		zr, zerr := gzip.NewReader(io.MultiReader(bytes.NewReader(head[:n]), cr))
+		if zerr != nil {
+			f.Close()
+			return nil, fmt.Errorf("capture %s: gzip: %w", path, zerr)
+		}
+		c.gz, src = zr, zr
+		n, err = io.ReadFull(src, head[:])
+	}
 	if err != nil && !errors.Is(err, io.ErrUnexpectedEOF) && !errors.Is(err, io.EOF) {
 		f.Close()
 		return nil, fmt.Errorf("read capture %s: %w", path, err)
@@ -102,7 +117,10 @@ func OpenFile(path string) (*File, error) {
 		f.Close()
 		return nil, fmt.Errorf("capture %s: %w (file has %d bytes)", path, ErrNotCapture, st.Size())
 	}
-	c := &File{path: path, f: f, size: st.Size(), cr: cr}
+	size := bufferSizeFor(st)
+	if c.gz != nil {
+		size = readBufferSize // the file's size says little of what is inside
+	}
 	le, be := binary.LittleEndian.Uint32(head[:]), binary.BigEndian.Uint32(head[:])
 	isPcap := le == magicPcapMicro || be == magicPcapMicro || le == magicPcapNano || be == magicPcapNano
 	if le != magicPcapngBlock && !isPcap {
@@ -110,7 +128,7 @@ func OpenFile(path string) (*File, error) {
 		return nil, fmt.Errorf("capture %s: %w (starts with %x)", path, ErrNotCapture, head[:4])
 	}
 	if isPcap {
-		p, err := newPcapReader(head[:n], cr, bufferSizeFor(st))
+		p, err := newPcapReader(head[:n], src, size)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("capture %s: pcap: %s", path, describeReadErr(err))
@@ -122,7 +140,7 @@ func OpenFile(path string) (*File, error) {
 		c.pcap, c.link = p, p.link
 		return c, nil
 	}
-	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head[:n]), cr), bufferSizeFor(st))
+	c.br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(head[:n]), src), size)
 	ng, err := pcapgo.NewNgReader(c.br, pcapgo.NgReaderOptions{WantMixedLinkType: true, SkipUnknownVersion: true})
 	if err != nil {
 		f.Close()
@@ -221,6 +239,9 @@ func (c *File) linkOf(idx int) layers.LinkType {
 func (c *File) Size() int64 { return c.size }
 func (c *File) Offset() int64 {
 	// Bytes read from the file less those still waiting in the buffer.
+	if c.gz != nil {
+		return c.cr.n // compressed bytes: the buffers hold decompressed ones
+	}
 	if c.pcap != nil {
 		return c.cr.n - int64(c.pcap.buffered())
 	}

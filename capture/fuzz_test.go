@@ -21,6 +21,7 @@ func FuzzOpenFile(f *testing.F) {
 	ng := []byte{0x0a, 0x0d, 0x0d, 0x0a, 28, 0, 0, 0, 0x4d, 0x3c, 0x2b, 0x1a, 1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 28, 0, 0, 0}
 	f.Add(ng)
 	f.Add([]byte("not a capture at all"))
+	f.Add(gzipBytes(f, append(append([]byte{}, pcapHdr...), rec...)))
 	// Heads of real captures (pcap and pcapng), when the shared captures are here.
 	for _, head := range testdata.CaptureHeads(f, 4096) {
 		f.Add(head)

@@ -77,7 +77,7 @@ type Config struct {
 func BindFlags(fs *pflag.FlagSet) *Config {
 	c := &Config{}
 	fs.SortFlags = false
-	fs.StringArrayVarP(&c.Read, "read", "r", nil, "read packets from a pcap or pcapng `file` (- for standard input; repeatable, read in order)")
+	fs.StringArrayVarP(&c.Read, "read", "r", nil, "read packets from a pcap or pcapng `file`, gzipped or not (- for standard input; repeatable, read in order)")
 	fs.StringVarP(&c.Interface, "interface", "i", "", "capture live from `iface` (Linux; needs CAP_NET_RAW)")
 	fs.StringVar(&c.BPF, "bpf", "", "only meter packets matching a tcpdump-style `filter`, e.g. 'tcp port 443'")
 	fs.StringVarP(&c.Model, "model", "m", "", "score with this model `file` (ours, LightGBM text or XGBoost JSON) instead of the embedded one")

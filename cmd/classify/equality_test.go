@@ -3,7 +3,9 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -185,5 +187,50 @@ func TestReadStandardInput(t *testing.T) {
 	wb, _ := os.ReadFile(fromStdin)
 	if !bytes.Equal(wa, wb) || got.stdout != want.stdout {
 		t.Errorf("-r - and -r FILE differ (CSV equal: %v, alerts equal: %v)", bytes.Equal(wa, wb), got.stdout == want.stdout)
+	}
+}
+
+// TestReadGzipped: a gzipped capture (written by the gzip tool when it is
+// installed, else by Go's compress/gzip) gives the flows, scores and alerts
+// of the capture inside it.
+func TestReadGzipped(t *testing.T) {
+	dir := t.TempDir()
+	pcap := filepath.Join(dir, "synth.pcap")
+	genCapture(t, pcap, 20_000, true)
+	gz := pcap + ".gz"
+	if path, err := exec.LookPath("gzip"); err == nil {
+		out, err := exec.Command(path, "-k", pcap).CombinedOutput()
+		if err != nil {
+			t.Fatalf("gzip: %v: %s", err, out)
+		}
+	} else {
+		data, err := os.ReadFile(pcap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		w := gzip.NewWriter(&b)
+		w.Write(data)
+		w.Close()
+		if err := os.WriteFile(gz, b.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var csvs [2][]byte
+	var alerts [2]string
+	for i, in := range []string{pcap, gz} {
+		out := filepath.Join(dir, fmt.Sprint(i)+".csv")
+		res := runClassify(t, "-r", in, "-o", out, "--no-progress")
+		if res.code != 0 {
+			t.Fatalf("-r %s: exit %d; stderr:\n%s", in, res.code, res.stderr)
+		}
+		data, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		csvs[i], alerts[i] = data, res.stdout
+	}
+	if bytes.Count(csvs[0], []byte("\n")) < 100 || !bytes.Equal(csvs[0], csvs[1]) || alerts[0] != alerts[1] {
+		t.Errorf("the gzipped capture gives other flows or alerts (%d and %d CSV bytes)", len(csvs[0]), len(csvs[1]))
 	}
 }

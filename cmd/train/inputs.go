@@ -26,8 +26,13 @@ const (
 
 var labelNames = [2]string{"benign", "malicious"}
 
-// captureExts are the file endings taken from folders.
+// captureExts are the file endings taken from folders, each also with
+// .gz after it.
 var captureExts = map[string]bool{".pcap": true, ".pcapng": true, ".cap": true}
+
+func isCaptureName(name string) bool {
+	return captureExts[filepath.Ext(strings.TrimSuffix(strings.ToLower(name), ".gz"))]
+}
 
 // expand turns files and folders into capture paths, sorted for a
 // deterministic run. A folder without captures is an error: training on
@@ -48,7 +53,7 @@ func expand(paths []string, label int) ([]labelled, error) {
 			if err != nil {
 				return err
 			}
-			if !d.IsDir() && captureExts[strings.ToLower(filepath.Ext(path))] {
+			if !d.IsDir() && isCaptureName(path) {
 				found = append(found, path)
 			}
 			return nil
@@ -57,7 +62,7 @@ func expand(paths []string, label int) ([]labelled, error) {
 			return nil, fmt.Errorf("--%s %s: %w", labelNames[label], p, err)
 		}
 		if len(found) == 0 {
-			return nil, fmt.Errorf("--%s %s: folder holds no .pcap, .pcapng or .cap file", labelNames[label], p)
+			return nil, fmt.Errorf("--%s %s: folder holds no .pcap, .pcapng or .cap file (gzipped or not)", labelNames[label], p)
 		}
 		sort.Strings(found)
 		for _, f := range found {
