@@ -50,6 +50,7 @@ func newPcapReader(head []byte, r io.Reader, size int) (*pcapReader, error) {
 		p.factor = 1
 	}
 	if major := p.u16(head[4:]); major != 2 {
+		// pcapgo's words, so that the message stays what it was.
 		return nil, fmt.Errorf("Unknown major version %d", major)
 	}
 	p.snaplen = p.u32(head[16:])
