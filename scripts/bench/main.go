@@ -71,19 +71,11 @@ func run(stage, path string) (uint64, error) {
 			n++
 		}
 	case "extract":
-		schema, err := features.NewSchema(features.Config{})
+		schema, w, done, err := csvToNull()
 		if err != nil {
 			return 0, err
 		}
-		out, err := os.Create(os.DevNull)
-		if err != nil {
-			return 0, err
-		}
-		defer out.Close()
-		w, err := features.NewCSVWriter(out, schema)
-		if err != nil {
-			return 0, err
-		}
+		defer done()
 		e := features.NewExtractor(schema, flow.Config{}, func(r *features.Record) { w.Write(r) }, 1, 1)
 		res := meter.ReadFiles([]string{path}, e, nil)
 		if err := meter.Errors(res); err != nil {
@@ -91,19 +83,11 @@ func run(stage, path string) (uint64, error) {
 		}
 		return e.Counters().Read, w.Flush()
 	case "extract2":
-		schema, err := features.NewSchema(features.Config{})
+		schema, w, done, err := csvToNull()
 		if err != nil {
 			return 0, err
 		}
-		out, err := os.Create(os.DevNull)
-		if err != nil {
-			return 0, err
-		}
-		defer out.Close()
-		w, err := features.NewCSVWriter(out, schema)
-		if err != nil {
-			return 0, err
-		}
+		defer done()
 		sum, err := meter.Run(context.Background(), []meter.Input{{Path: path, Name: path}},
 			meter.Options{Schema: schema, Workers: 2}, func(ev *meter.Event) {
 				if ev.Kind == meter.FlowEnd {
@@ -116,6 +100,25 @@ func run(stage, path string) (uint64, error) {
 		return sum.Counters.Read, w.Flush()
 	}
 	return 0, fmt.Errorf("unknown stage %q", stage)
+}
+
+// csvToNull is what both extraction stages write to: the default schema's
+// CSV, formatted in full and thrown away. done closes the output.
+func csvToNull() (*features.Schema, *features.CSVWriter, func(), error) {
+	schema, err := features.NewSchema(features.Config{})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out, err := os.Create(os.DevNull)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	w, err := features.NewCSVWriter(out, schema)
+	if err != nil {
+		out.Close()
+		return nil, nil, nil, err
+	}
+	return schema, w, func() { out.Close() }, nil
 }
 
 // pcapgoLoop reads the file with pcapgo's zero-copy reader from a 1 MiB
