@@ -1,13 +1,9 @@
 package appmeta
 
 import (
-	"io/fs"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/flowclass/flowclass/internal/testdata"
 )
 
 // Differential tests: the allocation-lean parsers and renderers must give
@@ -165,17 +161,9 @@ func TestDiffCaptures(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads every shared capture; skipped with -short")
 	}
-	root := testdata.Datasets(t)
-	var files []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")) {
-			files = append(files, p)
-		}
-		return nil
+	files := sharedCaptures(t, func(p string, _ int64) bool {
+		return strings.HasSuffix(p, ".pcap") || strings.HasSuffix(p, ".pcapng")
 	})
-	if len(files) == 0 {
-		t.Skip("no captures in " + root)
-	}
 	var hellos, requests, payloads, unreadable int
 	for _, f := range files {
 		err := eachPayload(t, f, func(isTCP bool, _, _ netip.AddrPort, _ uint32, p []byte) {

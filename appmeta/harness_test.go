@@ -6,9 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/netip"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,6 +67,27 @@ func readCapture(tb testing.TB, path string) map[flowKey]*testFlow {
 		tb.Fatal(err)
 	}
 	return flows
+}
+
+// sharedCaptures lists the shared captures keep accepts (path and size),
+// skipping the test when there are none.
+func sharedCaptures(t *testing.T, keep func(path string, size int64) bool) []string {
+	t.Helper()
+	root := testdata.Datasets(t)
+	var files []string
+	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil && keep(p, info.Size()) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) == 0 {
+		t.Skip("no captures in " + root)
+	}
+	return files
 }
 
 // eachPayload calls fn with every TCP/UDP payload of a pcap or pcapng file,

@@ -2,13 +2,9 @@ package appmeta
 
 import (
 	"fmt"
-	"io/fs"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/flowclass/flowclass/internal/testdata"
 )
 
 // payloadEvent is one payload of a flow, as the harness saw it.
@@ -27,19 +23,9 @@ func TestPoolReuseLeavesNoTrace(t *testing.T) {
 	if testing.Short() {
 		t.Skip("reads the shared captures; skipped with -short")
 	}
-	root := testdata.Datasets(t)
-	var files []string
-	filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && (strings.Contains(p, "/benign/") || strings.Contains(p, "/malicious/")) {
-			if info, err := d.Info(); err == nil && info.Size() < 8<<20 {
-				files = append(files, p)
-			}
-		}
-		return nil
+	files := sharedCaptures(t, func(p string, size int64) bool {
+		return (strings.Contains(p, "/benign/") || strings.Contains(p, "/malicious/")) && size < 8<<20
 	})
-	if len(files) == 0 {
-		t.Skip("no captures in " + root)
-	}
 	var pool Pool
 	flows, detailed, reused := 0, 0, 0
 	for _, f := range files {
