@@ -159,7 +159,7 @@ const (
 
 type pktRef struct {
 	off, n int32
-	wire   int32
+	wire   uint32 // a record's original length: a damaged one can claim 4 GiB
 	lt     layers.LinkType
 	ts     int64
 }
@@ -501,7 +501,7 @@ func (r *reader) add(rec *capture.Record, ts int64, source string) {
 	b.source = source
 	off := len(b.data)
 	b.data = append(b.data, rec.Data...)
-	b.pkts = append(b.pkts, pktRef{off: int32(off), n: int32(len(rec.Data)), wire: int32(rec.Length), lt: rec.LinkType, ts: ts})
+	b.pkts = append(b.pkts, pktRef{off: int32(off), n: int32(len(rec.Data)), wire: uint32(rec.Length), lt: rec.LinkType, ts: ts})
 	switch {
 	case len(b.pkts) >= batchPackets || len(b.data) >= batchBytes:
 		r.send(w, ts)
