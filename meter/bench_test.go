@@ -1,6 +1,7 @@
 package meter
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -145,4 +146,32 @@ func BenchmarkExtract(b *testing.B) {
 	}
 	report(b, n, cpu0)
 	b.ReportMetric(float64(flows), "flows")
+}
+
+// BenchmarkRun is the extraction through Run, the pipeline classify uses,
+// without a model: one reader goroutine copying each packet to the worker
+// of its shard, the merge back into expiry order. Records are computed but
+// not written, as in BenchmarkExtract.
+func BenchmarkRun(b *testing.B) {
+	path := benchCapture(b)
+	schema, err := features.NewSchema(features.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, workers := range []int{1, 2} {
+		b.Run(fmt.Sprintf("Workers%d", workers), func(b *testing.B) {
+			b.ReportAllocs()
+			cpu0 := startTimer(b)
+			var sum Summary
+			for i := 0; i < b.N; i++ {
+				sum, err = Run(context.Background(), []Input{{Path: path, Name: path}},
+					Options{Schema: schema, Workers: workers}, func(*Event) {})
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			report(b, int(sum.Files[0].Packets), cpu0)
+			b.ReportMetric(float64(sum.Flows), "flows")
+		})
+	}
 }
