@@ -1,10 +1,10 @@
 package meter
 
 import (
-	"cmp"
 	"slices"
 
 	"github.com/flowclass/flowclass/features"
+	"github.com/flowclass/flowclass/flow"
 )
 
 // ExpiryOrder puts the records of one extractor in the order Run's merge
@@ -45,9 +45,7 @@ func (o *ExpiryOrder) Emit(r *features.Record) {
 func (o *ExpiryOrder) Flush() {
 	// All held records share one expiry time; the rest of markKey's order
 	// (one kind, FlowEnd) is first packet, then flow id.
-	slices.SortFunc(o.held, func(a, b *features.Record) int {
-		return cmp.Or(cmp.Compare(a.First, b.First), cmp.Compare(a.FlowID, b.FlowID))
-	})
+	slices.SortFunc(o.held, func(a, b *features.Record) int { return flow.Order(a.First, a.FlowID, b.First, b.FlowID) })
 	for _, r := range o.held {
 		o.fn(r)
 	}

@@ -1,7 +1,6 @@
 package meter
 
 import (
-	"cmp"
 	"container/heap"
 	"context"
 	"errors"
@@ -823,9 +822,7 @@ func (rs *rescorer) snapshots(e *features.Extractor, at int64, epoch uint32, evs
 	// Not held while handing pieces over: the post-merge stage takes it
 	// to record alerts. A flow that alerts meanwhile is dropped there.
 	rs.alerted.mu.Unlock()
-	slices.SortFunc(rs.due, func(a, b dueFlow) int {
-		return cmp.Or(cmp.Compare(a.first, b.first), cmp.Compare(a.id, b.id))
-	})
+	slices.SortFunc(rs.due, func(a, b dueFlow) int { return flow.Order(a.first, a.id, b.first, b.id) })
 	for i, d := range rs.due {
 		evs = append(evs, rs.events.take(tickCheck, e.SnapshotFlow(d.slot), at))
 		if (i+1)%flushPiece == 0 && i+1 < len(rs.due) {
