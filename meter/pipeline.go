@@ -189,9 +189,8 @@ type batch struct {
 func warmHeaders(b *batch) byte {
 	var x byte
 	for _, p := range b.pkts {
-		end := p.off + min(p.n, 64) - 1
 		if p.n > 0 {
-			x += b.data[p.off] + b.data[end]
+			x += b.data[p.off] + b.data[p.off+min(p.n, 64)-1]
 		}
 	}
 	return x
